@@ -1,0 +1,219 @@
+"""The metrics of SPEC.md, as of one day or many, for every active agent.
+
+Each metric reduces to "sum a per-row weight over rows whose day falls in a window that
+ends a fixed number of days before D", so every window sum is a 2-D histogram (agent x
+day) and a cumulative sum: any number of as-of days costs one pass over the rows.
+"""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from .benchmarks import benchmark_arrays
+from .load import ACTIVITY_COUNTS, column_name
+from .model import KpiResult, TeamData
+from .settings import MetricDef, Settings, load_settings
+
+ActivityWindow = Literal["rolling", "month"]
+NO_DAY = np.iinfo(np.int64).min // 2     # a day number outside every window
+EPOCH = dt.date(1970, 1, 1)
+
+
+def day_numbers(dates: pd.Series) -> np.ndarray:
+    """datetime64 -> whole days since 1970 (NO_DAY where NaT)."""
+    values = dates.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+    days = values.astype(np.int64)
+    return np.where(np.isnat(values), NO_DAY, days)
+
+
+def _day(d: dt.date) -> int:
+    return (d - EPOCH).days
+
+
+def window_sums(codes: np.ndarray, days: np.ndarray, weights: np.ndarray | None, n_agents: int,
+                as_of: np.ndarray, min_age: np.ndarray, max_age: np.ndarray) -> np.ndarray:
+    """Sum of weights per agent over rows with min_age <= D - day <= max_age, for each D.
+
+    codes: agent index per row (-1 = not counted); returns shape (len(as_of), n_agents).
+    """
+    start, end = int((as_of - max_age).min()), int((as_of - min_age).max())
+    width = end - start + 1
+    keep = (codes >= 0) & (days >= start) & (days <= end)
+    if weights is not None:
+        keep &= weights != 0
+    flat = codes[keep].astype(np.int64) * width + (days[keep] - start)
+    hist = np.bincount(flat, weights=None if weights is None else weights[keep],
+                       minlength=n_agents * width).reshape(n_agents, width)
+    cum = np.zeros((n_agents, width + 1))
+    np.cumsum(hist, axis=1, out=cum[:, 1:])
+    hi = as_of - min_age - start + 1          # exclusive end column in cum
+    lo = as_of - max_age - start
+    return (cum[:, hi] - cum[:, lo]).T
+
+
+@dataclass(frozen=True)
+class _Windows:
+    """The as-of days and, per day, the activity window's first age (W-1 or month)."""
+
+    as_of: np.ndarray
+    activity_max_age: np.ndarray
+    ytd_max_age: np.ndarray
+
+
+def _windows(days: Sequence[dt.date], settings: Settings, activity: ActivityWindow) -> _Windows:
+    as_of = np.array([_day(d) for d in days], dtype=np.int64)
+    if activity == "month":
+        act = np.array([d.day - 1 for d in days], dtype=np.int64)
+    else:
+        act = np.full(len(days), settings.rolling_days - 1, dtype=np.int64)
+    ytd = np.array([(d - dt.date(d.year, 1, 1)).days for d in days], dtype=np.int64)
+    return _Windows(as_of, act, ytd)
+
+
+def _agent_codes(agent_ids: pd.Series, active: pd.Index) -> np.ndarray:
+    return pd.Categorical(agent_ids, categories=active).codes.astype(np.int64)
+
+
+def _cohort(team: TeamData, m: MetricDef, settings: Settings, codes: np.ndarray, n: int,
+            w: _Windows) -> tuple[np.ndarray, np.ndarray]:
+    leads = team.leads
+    event = column_name(m.event)
+    matched = day_numbers(leads["matched"])
+    happened = day_numbers(leads[event])
+    eligible = leads["type"].isin(m.lead_types).to_numpy() & ~leads[f"{event}_bad"].to_numpy(dtype=bool)
+    lag = happened - matched
+    success = (happened != NO_DAY) & (lag >= 0) & (lag <= m.play_out_days)
+    rows = np.where(eligible, codes, -1)
+    lo = np.full(len(w.as_of), m.play_out_days)
+    hi = lo + settings.rolling_days - 1
+    den = window_sums(rows, matched, None, n, w.as_of, lo, hi)
+    num = window_sums(rows, matched, success.astype(float), n, w.as_of, lo, hi)
+    return num, den
+
+
+def _activity_sums(team: TeamData, columns: Sequence[str], codes: np.ndarray, n: int,
+                   w: _Windows, max_age: np.ndarray) -> dict[str, np.ndarray]:
+    days = day_numbers(team.activity["date"])
+    zero = np.zeros(len(w.as_of), dtype=np.int64)
+    return {c: window_sums(codes, days, team.activity[c].to_numpy(dtype=float), n, w.as_of, zero, max_age)
+            for c in columns}
+
+
+def _portal_updates(team: TeamData, m: MetricDef, codes: np.ndarray, n: int,
+                    w: _Windows) -> tuple[np.ndarray, np.ndarray]:
+    deals = team.deals
+    opened, closed = day_numbers(deals["opened"]), day_numbers(deals["closed"])
+    still_open = deals["closed"].isna().to_numpy()
+    usable = deals["usable"].to_numpy(dtype=bool) & (codes >= 0)
+    deal_index = pd.Index(deals["deal_id"].str.casefold())
+    update_deal = deal_index.get_indexer(team.deal_updates["deal_id"].str.casefold())
+    update_day = day_numbers(team.deal_updates["updated"])
+    num = np.zeros((len(w.as_of), n))
+    den = np.zeros((len(w.as_of), n))
+    for t, d in enumerate(w.as_of):           # a handful of as-of days, each one vector pass
+        active = usable & (opened <= d) & (still_open | (closed > d))
+        age = d - update_day
+        fresh = np.zeros(len(deals), dtype=bool)
+        fresh[update_deal[(update_deal >= 0) & (age >= 0) & (age <= m.max_age_days)]] = True
+        den[t] = np.bincount(codes[active], minlength=n)
+        num[t] = np.bincount(codes[active & fresh], minlength=n)
+    return num, den
+
+
+def _metric_arrays(team: TeamData, settings: Settings, w: _Windows, active: pd.Index,
+                   activity_sums: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    n = len(active)
+    lead_codes = _agent_codes(team.leads["agent_id"], active)
+    deal_codes = _agent_codes(team.deals["agent_id"], active)
+    nums, dens = [], []
+    for m in settings.metrics:
+        if m.kind == "cohort":
+            num, den = _cohort(team, m, settings, lead_codes, n, w)
+        elif m.kind == "activity":
+            num, den = activity_sums[column_name(m.numerator)], activity_sums[column_name(m.denominator)]
+        else:
+            num, den = _portal_updates(team, m, deal_codes, n, w)
+        nums.append(num)
+        dens.append(den)
+    return np.stack(nums, axis=1), np.stack(dens, axis=1)   # (days, metrics, agents)
+
+
+def history(team: TeamData, days: Sequence[dt.date], settings: Settings | None = None,
+            activity_window: ActivityWindow = "rolling") -> list[KpiResult]:
+    """Every metric and benchmark as of each day, in one pass over the tables.
+
+    activity_window="month" sums the funnel over each day's calendar month to date (a
+    month's scorecard, as of its last day) instead of the rolling W days.
+    """
+    settings = settings or load_settings()
+    days = list(days)
+    if not days:
+        return []
+    w = _windows(days, settings, activity_window)
+    agents = team.active_agents
+    active = pd.Index(agents["agent_id"])
+    n = len(active)
+    activity_codes = _agent_codes(team.activity["agent_id"], active)
+    count_columns = list(dict.fromkeys(
+        [column_name(c) for c in ACTIVITY_COUNTS]
+        + [column_name(c) for m in settings.metrics if m.kind == "activity" for c in (m.numerator, m.denominator)]))
+    sums = _activity_sums(team, count_columns, activity_codes, n, w, w.activity_max_age)
+    ytd = _activity_sums(team, ["closed_volume"], activity_codes, n, w, w.ytd_max_age)["closed_volume"]
+    num, den = _metric_arrays(team, settings, w, active, sums)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = np.where(den > 0, num / den, np.nan)
+    counted = (den > 0) & (den >= settings.min_denominator)
+    average, top, ranked, rank = benchmark_arrays(value, counted, settings.top_percent)
+    results = []
+    for t, day in enumerate(days):
+        results.append(_result(day, settings, team, agents, w, t, num[t], den[t], value[t], rank[t],
+                               ranked[t], average[t], top[t], {c: s[t] for c, s in sums.items()}, ytd[t]))
+    return results
+
+
+def _result(day, settings, team, agents, w, t, num, den, value, rank, ranked, average, top,
+            sums, ytd) -> KpiResult:
+    metric_ids = settings.metric_ids
+    index = pd.MultiIndex.from_product([agents.index, metric_ids], names=["agent_id", "metric"])
+    values = pd.DataFrame({
+        "numerator": num.T.ravel(), "denominator": den.T.ravel(), "value": value.T.ravel(),
+        "rank": rank.T.ravel(), "ranked": np.repeat(ranked[None, :], len(agents), axis=0).ravel(),
+    }, index=index)
+    benchmarks = pd.DataFrame({"average": average, "top10": top, "agents": ranked.astype(int)},
+                              index=pd.Index(metric_ids, name="metric"))
+    people = agents.drop(columns=["agent_id", "active", "row"]).copy()
+    for column, s in sums.items():
+        people[column] = s
+    people["closed_volume_ytd"] = ytd
+    start = day - dt.timedelta(days=int(w.activity_max_age[t]))
+    return KpiResult(as_of=day, settings=settings, agents=people, values=values,
+                     benchmarks=benchmarks, data_quality=list(team.problems),
+                     activity_window=(start, day))
+
+
+def compute(team: TeamData, as_of: dt.date, settings: Settings | None = None,
+            activity_window: ActivityWindow = "rolling") -> KpiResult:
+    """Every metric for every active agent as of one day, with the network benchmarks."""
+    return history(team, [as_of], settings, activity_window)[0]
+
+
+def month_end(month: dt.date) -> dt.date:
+    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
+
+
+def month_ends(last_month: dt.date, count: int) -> list[dt.date]:
+    """The last days of `count` months ending with last_month's, oldest first."""
+    firsts = pd.period_range(end=pd.Period(last_month, freq="M"), periods=count, freq="M")
+    return [p.end_time.date() for p in firsts]
+
+
+def monthly_history(team: TeamData, month: dt.date, months: int = 12,
+                    settings: Settings | None = None) -> list[KpiResult]:
+    """Month-end results (funnel over each calendar month) for the `months` ending with `month`."""
+    return history(team, month_ends(month, months), settings, activity_window="month")

@@ -1,0 +1,154 @@
+"""Settings: built-in defaults (default_settings.toml) merged with a team's TOML file.
+
+One file holds every knob: the rolling window, each metric's shape, play-out days, lead
+types, label and best-practice tip, the benchmark rules, and the mail/SMTP settings.
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from .errors import UserError
+
+MetricKind = Literal["cohort", "activity", "deal_updates"]
+LEAD_TYPES = ("Buyer", "Seller", "Offers")
+DEFAULT_SETTINGS_NAME = "kpi-reports.toml"
+
+
+@dataclass(frozen=True)
+class MetricDef:
+    """One metric: its id, how it is computed, and the words shown beside it."""
+
+    id: str
+    kind: MetricKind
+    label: str
+    tip: str = ""
+    # cohort metrics
+    event: str | None = None
+    play_out_days: int = 0
+    lead_types: tuple[str, ...] = LEAD_TYPES
+    # activity metrics
+    numerator: str | None = None
+    denominator: str | None = None
+    # deal-update metrics
+    max_age_days: int = 10
+
+    @property
+    def population(self) -> str:
+        """What the denominator counts, for people ("Buyer leads", "calls", "active deals")."""
+        if self.kind == "cohort":
+            types = "" if set(self.lead_types) == set(LEAD_TYPES) else " / ".join(self.lead_types) + " "
+            return f"{types}leads"
+        if self.kind == "activity":
+            return (self.denominator or "").lower()
+        return "active deals"
+
+
+@dataclass(frozen=True)
+class Settings:
+    rolling_days: int = 30
+    top_percent: int = 10
+    min_denominator: int = 1
+    metrics: tuple[MetricDef, ...] = ()
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    source: str = "built-in defaults"
+
+    def metric(self, metric_id: str) -> MetricDef:
+        for m in self.metrics:
+            if m.id == metric_id:
+                return m
+        known = ", ".join(m.id for m in self.metrics)
+        raise UserError(f"Unknown metric {metric_id!r}. Known metrics: {known}.")
+
+    @property
+    def metric_ids(self) -> list[str]:
+        return [m.id for m in self.metrics]
+
+    def section(self, name: str) -> dict[str, Any]:
+        """A raw settings section (e.g. "smtp", "mail") for the faces that own it."""
+        return dict(self.raw.get(name, {}))
+
+
+def _defaults_text() -> str:
+    return resources.files("kpi_reports").joinpath("default_settings.toml").read_text("utf-8")
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _metric_from_table(metric_id: str, table: dict[str, Any], where: str) -> MetricDef:
+    kind = table.get("kind")
+    if kind not in ("cohort", "activity", "deal_updates"):
+        raise UserError(
+            f"{where}: metric {metric_id!r} needs kind = \"cohort\", \"activity\" or "
+            f"\"deal_updates\" (found {kind!r})."
+        )
+    required = {"cohort": ("event", "play_out_days"), "activity": ("numerator", "denominator"),
+                "deal_updates": ()}[kind]
+    missing = [key for key in required if key not in table]
+    if missing:
+        raise UserError(f"{where}: metric {metric_id!r} of kind {kind!r} needs {', '.join(missing)}.")
+    types = tuple(str(t).strip().title() for t in table.get("lead_types", LEAD_TYPES))
+    unknown = [t for t in types if t not in LEAD_TYPES]
+    if unknown:
+        raise UserError(f"{where}: metric {metric_id!r} has unknown lead type(s) {unknown}; "
+                        f"use {', '.join(LEAD_TYPES)}.")
+    try:
+        return MetricDef(
+            id=metric_id, kind=kind, label=str(table.get("label", metric_id)),
+            tip=str(table.get("tip", "")), event=table.get("event"),
+            play_out_days=int(table.get("play_out_days", 0)), lead_types=types,
+            numerator=table.get("numerator"), denominator=table.get("denominator"),
+            max_age_days=int(table.get("max_age_days", 10)),
+        )
+    except (TypeError, ValueError) as exc:
+        raise UserError(f"{where}: metric {metric_id!r}: {exc}") from None
+
+
+def settings_from_dict(data: dict[str, Any], source: str = "built-in defaults") -> Settings:
+    windows = data.get("windows", {})
+    bench = data.get("benchmarks", {})
+    metrics = tuple(
+        _metric_from_table(mid, table, source)
+        for mid, table in data.get("metrics", {}).items()
+        if table.get("enabled", True)
+    )
+    settings = Settings(
+        rolling_days=int(windows.get("rolling_days", 30)),
+        top_percent=int(bench.get("top_percent", 10)),
+        min_denominator=int(bench.get("min_denominator", 1)),
+        metrics=metrics, raw=data, source=source,
+    )
+    if settings.rolling_days < 1 or not 0 < settings.top_percent <= 100:
+        raise UserError(f"{source}: rolling_days must be at least 1 and top_percent 1 to 100.")
+    return settings
+
+
+def load_settings(path: str | Path | None = None) -> Settings:
+    """Defaults merged with the TOML file at `path` (if given)."""
+    data = tomllib.loads(_defaults_text())
+    if path is None:
+        return settings_from_dict(data)
+    path = Path(path)
+    try:
+        user = tomllib.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise UserError(f"Settings file not found: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(f"Settings file {path} is not valid TOML: {exc}") from None
+    return settings_from_dict(_merge(data, user), source=str(path))
+
+
+def default_settings_text() -> str:
+    """The documented default settings file, for `kpi-reports settings`."""
+    return _defaults_text()

@@ -1,0 +1,86 @@
+"""Write team tables as a fresh team workbook (the demo, benchmarks and new workbooks).
+
+XlsxWriter writes each sheet as an Excel table (Agents, Activity, Leads, Deals,
+DealUpdates) so formulas can say `Leads[#All]`. Only for new files: an existing user
+workbook is never rewritten this way (see kpi_reports/excel/package.py).
+"""
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xlsxwriter
+
+SHEET_ORDER = ("Agents", "Activity", "Leads", "Deals", "Deal Updates")
+DATE_FORMAT = "yyyy-mm-dd"
+MONEY_FORMAT = '"$"#,##0'
+
+
+def _cells(series: pd.Series) -> list:
+    """Python values for XlsxWriter: NaN/NaT -> None, timestamps -> datetime."""
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return [None if pd.isna(v) else v for v in series.dt.to_pydatetime()]
+    values = series.astype(object).where(series.notna(), None)
+    return values.tolist()
+
+
+def write_team_workbook(tables: dict[str, pd.DataFrame], path: str | Path, *,
+                        constant_memory: bool = False) -> Path:
+    """Write {sheet name: DataFrame with display headers} to path, atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix=path.suffix, dir=path.parent, prefix=".tmp-")
+    os.close(fd)
+    try:
+        book = xlsxwriter.Workbook(tmp, {"constant_memory": constant_memory,
+                                         "strings_to_formulas": False, "strings_to_urls": False})
+        formats = {"date": book.add_format({"num_format": DATE_FORMAT}),
+                   "money": book.add_format({"num_format": MONEY_FORMAT})}
+        for name, frame in tables.items():
+            _write_sheet(book, name, frame, formats, as_table=not constant_memory)
+        book.close()
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def _write_sheet(book, name: str, frame: pd.DataFrame, formats: dict, as_table: bool) -> None:
+    sheet = book.add_worksheet(name)
+    for col, header in enumerate(frame.columns):
+        series = frame[header]
+        fmt = None
+        if pd.api.types.is_datetime64_any_dtype(series):
+            fmt = formats["date"]
+        elif re.search(r"volume|goal", header, re.I):
+            fmt = formats["money"]
+        sheet.set_column(col, col, max(12, len(header) + 2), fmt)
+        if not as_table:
+            sheet.write_string(0, col, header)
+        values = _cells(series)
+        for row, value in enumerate(values, start=1):
+            _write(sheet, row, col, value, fmt)
+    if as_table:
+        columns = [{"header": h} for h in frame.columns]
+        sheet.add_table(0, 0, max(len(frame), 1), max(len(frame.columns) - 1, 0),
+                        {"name": re.sub(r"\W", "", name), "columns": columns,
+                         "style": "Table Style Light 9"})
+    sheet.freeze_panes(1, 0)
+
+
+def _write(sheet, row: int, col: int, value, fmt) -> None:
+    if value is None:
+        return
+    if isinstance(value, str):
+        sheet.write_string(row, col, value)       # never a formula, whatever it starts with
+    elif isinstance(value, (bool, np.bool_)):
+        sheet.write_boolean(row, col, bool(value))
+    elif isinstance(value, (int, float, np.integer, np.floating)):
+        sheet.write_number(row, col, float(value), fmt)
+    else:
+        sheet.write_datetime(row, col, value, fmt)
