@@ -77,7 +77,8 @@ def _windows(days: Sequence[dt.date], settings: Settings, activity: ActivityWind
 
 
 def _agent_codes(agent_ids: pd.Series, active: pd.Index) -> np.ndarray:
-    return pd.Categorical(agent_ids, categories=active).codes.astype(np.int64)
+    """Index of each row's agent among the active agents; -1 for inactive or unknown."""
+    return active.get_indexer(agent_ids).astype(np.int64)
 
 
 def _cohort(team: TeamData, m: MetricDef, settings: Settings, codes: np.ndarray, n: int,

@@ -295,6 +295,17 @@ def _load_activity(sheet: RawSheet, log: ProblemLog, canonical: dict[str, str],
     return activity[ids.notna() & ~unusable].reset_index(drop=True)
 
 
+def _report_missing_activity_columns(sheet: RawSheet, settings: Settings, log: ProblemLog) -> None:
+    needs: dict[str, list[str]] = {}
+    for metric in settings.metrics:
+        if metric.kind == "activity":
+            for column in (metric.numerator, metric.denominator):
+                if column_name(column) not in sheet.present:
+                    needs.setdefault(column, []).append(metric.label)
+    for column, labels in needs.items():
+        log.sheet_level(sheet.name, column, f"column {column!r} not found: {' and '.join(labels)} undefined")
+
+
 def _load_leads(sheet: RawSheet, log: ProblemLog, canonical: dict[str, str],
                 events: tuple[str, ...]) -> pd.DataFrame:
     frame = sheet.frame
@@ -312,7 +323,7 @@ def _load_leads(sheet: RawSheet, log: ProblemLog, canonical: dict[str, str],
     for event in events:
         key = column_name(event)
         if key not in sheet.present:
-            log.sheet_level(sheet.name, event, f"column {event!r} not found: metrics on it are undefined")
+            log.sheet_level(sheet.name, event, f"column {event!r} not found: the metrics on it are undefined")
             leads[key], leads[f"{key}_bad"] = pd.NaT, True
             continue
         days, unreadable = _dates(sheet, log, event, ids)
@@ -378,12 +389,7 @@ def load_workbook(path: str | Path, settings: Settings | None = None) -> TeamDat
     agents = _load_agents(sheets["agents"], log)
     canonical = dict(zip(agents["agent_id"].str.casefold(), agents["agent_id"]))
     activity = _load_activity(sheets["activity"], log, canonical, counts)
-    for metric in settings.metrics:
-        if metric.kind == "activity":
-            for column in (metric.numerator, metric.denominator):
-                if column_name(column) not in sheets["activity"].present:
-                    log.sheet_level(sheets["activity"].name, column,
-                                    f"column {column!r} not found: {metric.label} is undefined")
+    _report_missing_activity_columns(sheets["activity"], settings, log)
     leads = _load_leads(sheets["leads"], log, canonical, events)
     deals = _load_deals(sheets["deals"], log, canonical)
     updates = _load_updates(sheets["updates"], log, deals)

@@ -25,6 +25,7 @@ class MetricDef:
     id: str
     kind: MetricKind
     label: str
+    short: str = ""
     tip: str = ""
     # cohort metrics
     event: str | None = None
@@ -106,6 +107,7 @@ def _metric_from_table(metric_id: str, table: dict[str, Any], where: str) -> Met
     try:
         return MetricDef(
             id=metric_id, kind=kind, label=str(table.get("label", metric_id)),
+            short=str(table.get("short", table.get("label", metric_id))),
             tip=str(table.get("tip", "")), event=table.get("event"),
             play_out_days=int(table.get("play_out_days", 0)), lead_types=types,
             numerator=table.get("numerator"), denominator=table.get("denominator"),

@@ -1,0 +1,50 @@
+"""Options and helpers every command shares."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from ..load import load_workbook
+from ..model import TeamData
+from ..settings import DEFAULT_SETTINGS_NAME, Settings, load_settings
+
+console = Console(highlight=False)
+console_err = Console(stderr=True, highlight=False)
+
+workbook_argument = click.argument(
+    "workbook", type=click.Path(dir_okay=False, path_type=Path))
+settings_option = click.option(
+    "--settings", "settings_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    envvar="KPI_REPORTS_SETTINGS", show_envvar=True,
+    help=f"Settings TOML file. Default: {DEFAULT_SETTINGS_NAME} beside the workbook if there, "
+         "else the built-in defaults (see `kpi-reports settings`).")
+
+
+def as_of_option(help_text: str = "Compute as of this day (YYYY-MM-DD). Default: today."):
+    return click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help=help_text)
+
+
+def month_option(required: bool = True):
+    return click.option("--month", type=click.DateTime(formats=["%Y-%m"]), required=required,
+                        help="The month (YYYY-MM); its numbers are as of its last day.")
+
+
+def resolve_settings(settings_path: Path | None, workbook: Path | None) -> Settings:
+    if settings_path is None and workbook is not None:
+        beside = workbook.parent / DEFAULT_SETTINGS_NAME
+        settings_path = beside if beside.is_file() else None
+    return load_settings(settings_path)
+
+
+def open_team(workbook: Path, settings_path: Path | None) -> tuple[TeamData, Settings]:
+    settings = resolve_settings(settings_path, workbook)
+    with console_err.status(f"Reading {workbook.name} ..."):
+        team = load_workbook(workbook, settings)
+    return team, settings
+
+
+def to_date(value: dt.datetime | None) -> dt.date:
+    return value.date() if value else dt.date.today()

@@ -1,0 +1,94 @@
+"""The command line: metrics (table, JSON, CSV), check and demo."""
+import csv
+import io
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from kpi_reports import compute, load_workbook
+from kpi_reports.cli import main
+from kpi_reports.sample import SAMPLE_END
+from conftest import AS_OF, days_before
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    path = tmp_path_factory.mktemp("demo") / "sample_team.xlsx"
+    result = CliRunner().invoke(main, ["demo", str(path)])
+    assert result.exit_code == 0, result.output
+    return path
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def test_json_is_the_spec_document(sample):
+    out = run("metrics", sample, "--as-of", "2026-10-31", "--json")
+    assert out.exit_code == 0
+    doc = json.loads(out.output)
+    engine = compute(load_workbook(sample), SAMPLE_END)
+    assert set(doc) == {"as_of", "agents", "benchmarks", "data_quality"}
+    assert doc["as_of"] == "2026-10-31"
+    metric_ids = list(engine.settings.metric_ids)
+    assert [a["agent_id"] for a in doc["agents"]] == list(engine.agents.index)
+    for agent in doc["agents"]:
+        assert isinstance(agent["agent_id"], str) and list(agent["metrics"]) == metric_ids
+        for metric_id, m in agent["metrics"].items():
+            row = engine.value(agent["agent_id"], metric_id)
+            assert (m["numerator"], m["denominator"]) == (row.numerator, row.denominator)
+            assert m["value"] is None if row.denominator == 0 else m["value"] == pytest.approx(row.value)
+    assert set(doc["benchmarks"]["schedule_rate_14d"]) == {"average", "top10", "agents"}
+    assert {"sheet": "Leads", "row": 12, "column": "Met", "problem": "before Matched"} in doc["data_quality"]
+
+
+def test_csv_has_one_row_per_agent_and_metric(sample):
+    out = run("metrics", sample, "--as-of", "2026-10-31", "--csv")
+    rows = list(csv.DictReader(io.StringIO(out.output)))
+    engine = compute(load_workbook(sample), SAMPLE_END)
+    assert list(rows[0]) == ["agent_id", "metric", "numerator", "denominator", "value"]
+    assert len(rows) == len(engine.agents) * len(engine.metrics)
+    undefined = [r for r in rows if r["denominator"] == "0"]
+    assert undefined and all(r["value"] == "" for r in undefined)
+
+
+def test_table_shows_agents_and_benchmark_rows(sample):
+    out = run("metrics", sample, "--as-of", "2026-10-31")
+    assert out.exit_code == 0
+    assert "Dana Lee" in out.output and "Average" in out.output and "Top 10%" in out.output
+
+
+def test_check_lists_problems_and_exits_1(sample):
+    out = run("check", sample)
+    assert out.exit_code == 1
+    assert "before Matched" in out.output and "Leads" in out.output
+
+
+def test_check_exits_0_on_clean_data(write_workbook):
+    path = write_workbook(activity=[{"Date": days_before(1), "Agent ID": "A01", "Calls": 3}])
+    out = run("check", path)
+    assert out.exit_code == 0 and "No data-quality problems" in out.output
+
+
+def test_without_as_of_it_uses_today(write_workbook):
+    import datetime as dt
+    out = run("metrics", write_workbook(), "--json")
+    assert json.loads(out.output)["as_of"] == dt.date.today().isoformat()
+
+
+def test_help_teaches_with_examples():
+    out = run("metrics", "--help")
+    assert "Examples:" in out.output and "--as-of" in out.output
+
+
+def test_bad_date_is_a_usage_error(sample):
+    out = run("metrics", sample, "--as-of", "31/10/2026")
+    assert out.exit_code == 2 and "Invalid value for '--as-of'" in out.output
+
+
+def test_settings_file_beside_the_workbook_is_used(write_workbook):
+    path = write_workbook(activity=[{"Date": days_before(12), "Agent ID": "A01", "Calls": 10, "Contacts": 5}])
+    (path.parent / "kpi-reports.toml").write_text("[windows]\nrolling_days = 7\n")
+    doc = json.loads(run("metrics", path, "--as-of", AS_OF.isoformat(), "--json").output)
+    assert doc["agents"][0]["metrics"]["contact_rate"]["denominator"] == 0

@@ -1,0 +1,78 @@
+"""Every date form and header spelling SPEC.md allows, blank rows, extra columns and sheets."""
+import datetime as dt
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from kpi_reports import compute, load_workbook
+from kpi_reports.load import parse_days
+from conftest import AS_OF
+
+
+@pytest.mark.parametrize("cell", [
+    dt.datetime(2026, 10, 1), dt.date(2026, 10, 1), dt.datetime(2026, 10, 1, 15, 30),
+    46296, 46296.65, "2026-10-01", " 2026-10-01T15:30 ", "2026-10-01 15:30:00", "10/01/2026", "10/1/2026",
+])
+def test_date_forms_read_as_the_calendar_day(cell):
+    days, unreadable = parse_days(pd.Series([cell], dtype=object))
+    assert days.iloc[0] == pd.Timestamp("2026-10-01") and not unreadable.iloc[0]
+
+
+@pytest.mark.parametrize("cell", ["call back", "31/12/2026", "2026-13-01", -5, True])
+def test_unreadable_dates_are_flagged(cell):
+    days, unreadable = parse_days(pd.Series([cell], dtype=object))
+    assert pd.isna(days.iloc[0]) and unreadable.iloc[0]
+
+
+def test_blank_date_is_not_a_problem():
+    days, unreadable = parse_days(pd.Series([None, "", "  "], dtype=object))
+    assert days.isna().all() and not unreadable.any()
+
+
+def _write_openpyxl(path, sheets: dict[str, list[list]]):
+    """A workbook as a person might type it: odd headers, blank rows, serials, text dates."""
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+    return path
+
+
+def test_headers_any_case_and_spacing_blank_rows_extra_columns_and_sheets(tmp_path):
+    path = _write_openpyxl(tmp_path / "odd.xlsx", {
+        "Notes": [["anything"]],
+        "agents": [["AGENT id", "name", "Favourite colour"], ["A01", "Dana", "blue"], [7, "Seven", "red"]],
+        "ACTIVITY": [["date", "agent_id", "CALLS", " contacts ", "appointments", "Con tracts"]],
+        "Leads": [["lead_id", "Agent ID", "type", "MATCHED", "scheduled", "Source", "met", "SIGNED"],
+                  [None, None, None, None, None, None],
+                  ["L1", "a01", " SELLER ", 46296, "2026-10-02", "Zillow"],   # serial 46296 = 2026-10-01
+                  ["L2", 7.0, "buyer", "10/01/2026", dt.datetime(2026, 10, 20, 9, 0), "web"],
+                  ["L3", "7", "Offers", dt.datetime(2026, 10, 1, 23, 59), None, ""]],
+        "deals": [["Deal ID", "Agent ID", "Opened"]],
+    })
+    team = load_workbook(path)
+    assert team.problems == []
+    assert list(team.leads["agent_id"]) == ["A01", "7", "7"]
+    assert list(team.leads["type"]) == ["Seller", "Buyer", "Offers"]
+    assert list(team.leads["row"]) == [3, 4, 5]
+    result = compute(team, dt.date(2026, 10, 31))
+    seven = result.value("7", "schedule_rate_14d")        # matched Oct 1 (age 30): in the cohort
+    assert (seven.numerator, seven.denominator) == (0, 2)   # L2 scheduled 19 days after: too late
+    a01 = result.value("A01", "schedule_rate_14d")
+    assert (a01.numerator, a01.denominator) == (1, 1)
+
+
+def test_missing_optional_columns_are_reported_once_per_column(tmp_path):
+    path = _write_openpyxl(tmp_path / "thin.xlsx", {
+        "Agents": [["Agent ID", "Name"], ["A01", "Dana"]],
+        "Activity": [["Date", "Agent ID", "Calls", "Contacts"]],
+        "Leads": [["Lead ID", "Agent ID", "Type", "Matched", "Scheduled", "Signed"]],
+        "Deals": [["Deal ID", "Agent ID", "Opened"]],
+    })
+    problems = [(p.sheet, p.row, p.column) for p in load_workbook(path).problems]
+    assert problems == [("Activity", None, "Appointments"), ("Activity", None, "Contracts"),
+                        ("Leads", None, "Met")]
