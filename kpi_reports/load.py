@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,8 @@ US_FORMATS = ("%m/%d/%Y", "%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %I:%M
 TRUE_WORDS = {"", "true", "yes", "y", "1", "active"}
 FALSE_WORDS = {"false", "no", "n", "0", "inactive"}
 STANDARD_EVENTS = ("Scheduled", "Met", "Signed")
+NUMBER_TYPES = (int, float, np.float64, np.int64)
+DATE_TYPES = (dt.datetime, dt.date, pd.Timestamp)
 ACTIVITY_COUNTS = ("Calls", "Contacts", "Appointments", "Contracts", "Closed Volume")
 
 
@@ -80,25 +83,31 @@ def _open(path: Path) -> CalamineWorkbook:
                             f"or damaged ({exc}). Open it in Excel and save it again.") from None
 
 
-def _sheet_lookup(book: CalamineWorkbook) -> dict[str, str]:
-    return {header_key(name): name for name in reversed(book.sheet_names)}
+RowsOf = Callable[[str], Sequence[Sequence[object]]]
 
 
-def _read_sheet(book: CalamineWorkbook, lookup: dict[str, str], spec: SheetSpec,
+def _read_sheet(names: Sequence[str], rows_of: RowsOf, spec: SheetSpec,
                 extra: tuple[str, ...] = (), optional_sheet: bool = False) -> RawSheet | None:
+    lookup = {header_key(name): name for name in reversed(names)}
     real_name = lookup.get(header_key(spec.name))
     if real_name is None:
         if optional_sheet:
             return None
-        found = ", ".join(book.sheet_names) or "none"
+        found = ", ".join(names) or "none"
         raise WorkbookError(f"The workbook has no sheet named {spec.name!r} (sheets found: {found}). "
                             f"Add it: {spec.how_to_fix()}")
     try:
-        rows = book.get_sheet_by_name(real_name).to_python(skip_empty_area=False)
+        rows = rows_of(real_name)
     except Exception as exc:
         raise WorkbookError(f"Sheet {real_name!r} could not be read ({exc}).") from None
+    return _sheet_from_rows(real_name, rows, spec, extra)
+
+
+def _sheet_from_rows(real_name: str, rows: Sequence[Sequence[object]], spec: SheetSpec,
+                     extra: tuple[str, ...]) -> RawSheet:
+    """The first non-blank row holds the headers; row numbers are as the spreadsheet shows."""
     header_at = next((i for i, r in enumerate(rows) if any(c not in (None, "") for c in r)), None)
-    headers = rows[header_at] if header_at is not None else []
+    headers = list(rows[header_at]) if header_at is not None else []
     found = {header_key(h): i for i, h in reversed(list(enumerate(headers))) if h not in (None, "")}
     missing = [c for c in spec.required if header_key(c) not in found]
     if missing:
@@ -107,10 +116,11 @@ def _read_sheet(book: CalamineWorkbook, lookup: dict[str, str], spec: SheetSpec,
             f"Sheet {real_name!r} is missing the required column(s) {', '.join(missing)} "
             f"(columns found: {seen}). {spec.how_to_fix()}")
     wanted = dict.fromkeys((*spec.required, *spec.optional, *extra))
-    body = rows[header_at + 1:]
+    body = list(rows[header_at + 1:])
     frame = pd.DataFrame(body, dtype=object) if body else pd.DataFrame(columns=range(len(headers)))
     frame.index = pd.RangeIndex(header_at + 2, header_at + 2 + len(body), name="row")
-    columns = {column_name(c): frame[found[header_key(c)]] for c in wanted if header_key(c) in found}
+    columns = {column_name(c): frame[found[header_key(c)]] for c in wanted
+               if header_key(c) in found and found[header_key(c)] in frame.columns}
     data = pd.DataFrame(columns, index=frame.index, dtype=object)
     data = data.reindex(columns=[column_name(c) for c in wanted])
     blank = _blank(data).all(axis=1) if len(data.columns) else pd.Series(True, index=data.index)
@@ -120,13 +130,24 @@ def _read_sheet(book: CalamineWorkbook, lookup: dict[str, str], spec: SheetSpec,
 # ---------------------------------------------------------------- typing cells
 
 def _blank(values: pd.Series | pd.DataFrame):
-    return values.isna() | values.map(lambda v: isinstance(v, str) and not v.strip())
+    """Empty cells: None/NaN, or text that is only whitespace."""
+    if isinstance(values, pd.DataFrame):
+        return values.apply(_blank) if len(values.columns) else values.isna()
+    blank = values.isna().to_numpy(copy=True)
+    is_text = (values.map(type) == str).to_numpy()
+    if is_text.any():
+        blank[is_text] = values[is_text].str.strip().eq("").to_numpy()
+    return pd.Series(blank, index=values.index)
 
 
 def _text(col: pd.Series) -> pd.Series:
     """Trimmed text; whole numbers lose their ".0" (7, 7.0 and "7" are one ID). Blank -> NA."""
     text = col.astype("string").str.strip()
-    text = text.str.replace(r"^(-?\d+)\.0+$", r"\1", regex=True)
+    is_number = col.map(type).isin(NUMBER_TYPES)
+    if is_number.any():
+        number = pd.to_numeric(col[is_number]).astype(float)
+        whole = number == np.floor(number)
+        text[is_number[is_number].index[whole]] = number[whole].astype(np.int64).astype(str)
     return text.mask(text == "")
 
 
@@ -138,11 +159,11 @@ def parse_days(col: pd.Series) -> tuple[pd.Series, pd.Series]:
     """
     out = pd.Series(pd.NaT, index=col.index, dtype="datetime64[ns]")
     kinds = col.map(type)
-    is_date = kinds.map(lambda k: issubclass(k, (dt.date, pd.Timestamp))).astype(bool)
-    is_number = kinds.isin([int, float, np.float64, np.int64])
+    is_date = kinds.isin(DATE_TYPES)
+    is_number = kinds.isin(NUMBER_TYPES)
     is_text = kinds == str
     if is_date.any():
-        out[is_date] = pd.to_datetime(col[is_date].map(lambda d: pd.Timestamp(d)))
+        out[is_date] = pd.to_datetime(col[is_date])
     if is_number.any():
         serial = pd.to_numeric(col[is_number]).astype(float)
         ok = serial.between(1, 2_958_465)
@@ -165,8 +186,11 @@ def parse_days(col: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def parse_numbers(col: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Counts and money -> (float, unreadable mask). "$1,200" is 1200; blank is NaN."""
-    text = col.where(~col.map(lambda v: isinstance(v, str)), col.astype("string").str.replace(r"[$,\s]", "", regex=True))
-    numbers = pd.to_numeric(text.mask(_blank(col)), errors="coerce").astype(float)
+    is_text = (col.map(type) == str).to_numpy()
+    cleaned = col.copy()
+    if is_text.any():
+        cleaned[is_text] = col[is_text].str.replace(r"[$,\s]", "", regex=True)
+    numbers = pd.to_numeric(cleaned.mask(cleaned == ""), errors="coerce").astype(float)
     return numbers, numbers.isna() & ~_blank(col)
 
 
@@ -371,19 +395,28 @@ def _load_updates(sheet: RawSheet | None, log: ProblemLog, deals: pd.DataFrame) 
 
 def load_workbook(path: str | Path, settings: Settings | None = None) -> TeamData:
     """Read a team workbook. Raises WorkbookError (a UserError) when it cannot be used."""
-    settings = settings or load_settings()
     path = Path(path)
     book = _open(path)
-    lookup = _sheet_lookup(book)
+    return _load(book.sheet_names, lambda name: book.get_sheet_by_name(name).to_python(skip_empty_area=False),
+                 settings or load_settings(), str(path))
+
+
+def load_rows(sheets: Mapping[str, Sequence[Sequence[object]]], settings: Settings | None = None,
+              source: str = "ranges") -> TeamData:
+    """The same as load_workbook, from {sheet name: rows with a header row} (Excel ranges, tables)."""
+    return _load(list(sheets), lambda name: sheets[name], settings or load_settings(), source)
+
+
+def _load(names: Sequence[str], rows_of: RowsOf, settings: Settings, source: str) -> TeamData:
     events = tuple(dict.fromkeys((*STANDARD_EVENTS, *(m.event for m in settings.metrics if m.kind == "cohort"))))
     counts = tuple(dict.fromkeys((*ACTIVITY_COUNTS, *(c for m in settings.metrics if m.kind == "activity"
                                                      for c in (m.numerator, m.denominator)))))
     sheets = {
-        "agents": _read_sheet(book, lookup, AGENTS),
-        "activity": _read_sheet(book, lookup, ACTIVITY, counts),
-        "leads": _read_sheet(book, lookup, LEADS, events),
-        "deals": _read_sheet(book, lookup, DEALS),
-        "updates": _read_sheet(book, lookup, DEAL_UPDATES, optional_sheet=True),
+        "agents": _read_sheet(names, rows_of, AGENTS),
+        "activity": _read_sheet(names, rows_of, ACTIVITY, counts),
+        "leads": _read_sheet(names, rows_of, LEADS, events),
+        "deals": _read_sheet(names, rows_of, DEALS),
+        "updates": _read_sheet(names, rows_of, DEAL_UPDATES, optional_sheet=True),
     }
     log = ProblemLog()
     agents = _load_agents(sheets["agents"], log)
@@ -396,4 +429,4 @@ def load_workbook(path: str | Path, settings: Settings | None = None) -> TeamDat
     order = {name: i for i, name in enumerate(s.name for s in sheets.values() if s is not None)}
     problems = sorted(log.problems, key=lambda p: (order.get(p.sheet, 99), p.row or 0, p.column))
     return TeamData(agents=agents, activity=activity, leads=leads, deals=deals,
-                    deal_updates=updates, problems=problems, source=str(path))
+                    deal_updates=updates, problems=problems, source=source)

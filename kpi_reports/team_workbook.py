@@ -52,23 +52,24 @@ def write_team_workbook(tables: dict[str, pd.DataFrame], path: str | Path, *,
 
 def _write_sheet(book, name: str, frame: pd.DataFrame, formats: dict, as_table: bool) -> None:
     sheet = book.add_worksheet(name)
+    column_formats = []
     for col, header in enumerate(frame.columns):
-        series = frame[header]
         fmt = None
-        if pd.api.types.is_datetime64_any_dtype(series):
+        if pd.api.types.is_datetime64_any_dtype(frame[header]):
             fmt = formats["date"]
         elif re.search(r"volume|goal", header, re.I):
             fmt = formats["money"]
+        column_formats.append(fmt)
         sheet.set_column(col, col, max(12, len(header) + 2), fmt)
-        if not as_table:
-            sheet.write_string(0, col, header)
-        values = _cells(series)
-        for row, value in enumerate(values, start=1):
-            _write(sheet, row, col, value, fmt)
+    if not as_table:
+        sheet.write_row(0, 0, list(frame.columns))
+    columns = [_cells(frame[h]) for h in frame.columns]
+    for row, values in enumerate(zip(*columns), start=1):     # row order: constant_memory needs it
+        for col, value in enumerate(values):
+            _write(sheet, row, col, value, column_formats[col])
     if as_table:
-        columns = [{"header": h} for h in frame.columns]
         sheet.add_table(0, 0, max(len(frame), 1), max(len(frame.columns) - 1, 0),
-                        {"name": re.sub(r"\W", "", name), "columns": columns,
+                        {"name": re.sub(r"\W", "", name), "columns": [{"header": h} for h in frame.columns],
                          "style": "Table Style Light 9"})
     sheet.freeze_panes(1, 0)
 
