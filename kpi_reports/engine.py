@@ -76,17 +76,29 @@ def _windows(days: Sequence[dt.date], settings: Settings, activity: ActivityWind
     return _Windows(as_of, act, ytd)
 
 
-def _agent_codes(agent_ids: pd.Series, active: pd.Index) -> np.ndarray:
-    """Index of each row's agent among the active agents; -1 for inactive or unknown."""
-    return active.get_indexer(agent_ids).astype(np.int64)
+def _codes(ids: pd.Series, wanted: pd.Index) -> np.ndarray:
+    """Position of each row's ID (a categorical) in `wanted`; -1 when it is not there."""
+    lookup = np.append(wanted.get_indexer(ids.cat.categories), -1)   # code -1 (NaN) -> -1
+    return lookup[ids.cat.codes.to_numpy()].astype(np.int64)
 
 
-def _cohort(team: TeamData, m: MetricDef, settings: Settings, codes: np.ndarray, n: int,
-            w: _Windows) -> tuple[np.ndarray, np.ndarray]:
-    leads = team.leads
+class _DayCache(dict):
+    """Day numbers of each date column, converted once per call."""
+
+    def __init__(self, frame: pd.DataFrame):
+        super().__init__()
+        self.frame = frame
+
+    def __missing__(self, column: str) -> np.ndarray:
+        self[column] = day_numbers(self.frame[column])
+        return self[column]
+
+
+def _cohort(leads: pd.DataFrame, days: _DayCache, m: MetricDef, settings: Settings, codes: np.ndarray,
+            n: int, w: _Windows) -> tuple[np.ndarray, np.ndarray]:
     event = column_name(m.event)
-    matched = day_numbers(leads["matched"])
-    happened = day_numbers(leads[event])
+    matched = days["matched"]
+    happened = days[event]
     eligible = leads["type"].isin(m.lead_types).to_numpy() & ~leads[f"{event}_bad"].to_numpy(dtype=bool)
     lag = happened - matched
     success = (happened != NO_DAY) & (lag >= 0) & (lag <= m.play_out_days)
@@ -98,9 +110,8 @@ def _cohort(team: TeamData, m: MetricDef, settings: Settings, codes: np.ndarray,
     return num, den
 
 
-def _activity_sums(team: TeamData, columns: Sequence[str], codes: np.ndarray, n: int,
+def _activity_sums(team: TeamData, days: np.ndarray, columns: Sequence[str], codes: np.ndarray, n: int,
                    w: _Windows, max_age: np.ndarray) -> dict[str, np.ndarray]:
-    days = day_numbers(team.activity["date"])
     zero = np.zeros(len(w.as_of), dtype=np.int64)
     return {c: window_sums(codes, days, team.activity[c].to_numpy(dtype=float), n, w.as_of, zero, max_age)
             for c in columns}
@@ -112,8 +123,7 @@ def _portal_updates(team: TeamData, m: MetricDef, codes: np.ndarray, n: int,
     opened, closed = day_numbers(deals["opened"]), day_numbers(deals["closed"])
     still_open = deals["closed"].isna().to_numpy()
     usable = deals["usable"].to_numpy(dtype=bool) & (codes >= 0)
-    deal_index = pd.Index(deals["deal_id"].str.casefold())
-    update_deal = deal_index.get_indexer(team.deal_updates["deal_id"].str.casefold())
+    update_deal = team.deal_updates["deal_id"].cat.codes.to_numpy()    # position in deals
     update_day = day_numbers(team.deal_updates["updated"])
     num = np.zeros((len(w.as_of), n))
     den = np.zeros((len(w.as_of), n))
@@ -130,12 +140,13 @@ def _portal_updates(team: TeamData, m: MetricDef, codes: np.ndarray, n: int,
 def _metric_arrays(team: TeamData, settings: Settings, w: _Windows, active: pd.Index,
                    activity_sums: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     n = len(active)
-    lead_codes = _agent_codes(team.leads["agent_id"], active)
-    deal_codes = _agent_codes(team.deals["agent_id"], active)
+    lead_codes = _codes(team.leads["agent_id"], active)
+    deal_codes = _codes(team.deals["agent_id"], active)
+    lead_days = _DayCache(team.leads)
     nums, dens = [], []
     for m in settings.metrics:
         if m.kind == "cohort":
-            num, den = _cohort(team, m, settings, lead_codes, n, w)
+            num, den = _cohort(team.leads, lead_days, m, settings, lead_codes, n, w)
         elif m.kind == "activity":
             num, den = activity_sums[column_name(m.numerator)], activity_sums[column_name(m.denominator)]
         else:
@@ -160,12 +171,13 @@ def history(team: TeamData, days: Sequence[dt.date], settings: Settings | None =
     agents = team.active_agents
     active = pd.Index(agents["agent_id"])
     n = len(active)
-    activity_codes = _agent_codes(team.activity["agent_id"], active)
+    activity_codes = _codes(team.activity["agent_id"], active)
     count_columns = list(dict.fromkeys(
         [column_name(c) for c in ACTIVITY_COUNTS]
         + [column_name(c) for m in settings.metrics if m.kind == "activity" for c in (m.numerator, m.denominator)]))
-    sums = _activity_sums(team, count_columns, activity_codes, n, w, w.activity_max_age)
-    ytd = _activity_sums(team, ["closed_volume"], activity_codes, n, w, w.ytd_max_age)["closed_volume"]
+    activity_days = day_numbers(team.activity["date"])
+    sums = _activity_sums(team, activity_days, count_columns, activity_codes, n, w, w.activity_max_age)
+    ytd = _activity_sums(team, activity_days, ["closed_volume"], activity_codes, n, w, w.ytd_max_age)["closed_volume"]
     num, den = _metric_arrays(team, settings, w, active, sums)
     with np.errstate(invalid="ignore", divide="ignore"):
         value = np.where(den > 0, num / den, np.nan)

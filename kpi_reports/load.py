@@ -393,6 +393,15 @@ def _load_updates(sheet: RawSheet | None, log: ProblemLog, deals: pd.DataFrame) 
     return pd.concat([from_deals, rows], ignore_index=True)
 
 
+def _categorise(agents, activity, leads, deals, updates) -> None:
+    """IDs and types become categoricals over their own tables, so the engine works on codes."""
+    agent_ids = pd.CategoricalDtype(agents["agent_id"])
+    for frame in (activity, leads, deals):
+        frame["agent_id"] = frame["agent_id"].astype(agent_ids)
+    updates["deal_id"] = updates["deal_id"].astype(pd.CategoricalDtype(deals["deal_id"]))
+    leads["type"] = leads["type"].astype(pd.CategoricalDtype(list(LEAD_TYPES)))
+
+
 def load_workbook(path: str | Path, settings: Settings | None = None) -> TeamData:
     """Read a team workbook. Raises WorkbookError (a UserError) when it cannot be used."""
     path = Path(path)
@@ -426,6 +435,7 @@ def _load(names: Sequence[str], rows_of: RowsOf, settings: Settings, source: str
     leads = _load_leads(sheets["leads"], log, canonical, events)
     deals = _load_deals(sheets["deals"], log, canonical)
     updates = _load_updates(sheets["updates"], log, deals)
+    _categorise(agents, activity, leads, deals, updates)
     order = {name: i for i, name in enumerate(s.name for s in sheets.values() if s is not None)}
     problems = sorted(log.problems, key=lambda p: (order.get(p.sheet, 99), p.row or 0, p.column))
     return TeamData(agents=agents, activity=activity, leads=leads, deals=deals,

@@ -38,7 +38,8 @@ class TeamData:
     """A team workbook, loaded: one DataFrame per sheet plus the problems found.
 
     Dates are datetime64 at midnight (NaT = blank or unusable). IDs are strings; agent IDs
-    on every sheet are spelled as on the Agents sheet. `<event>_bad` columns mark leads
+    on every sheet are spelled as on the Agents sheet and are categoricals over its IDs
+    (deal_updates.deal_id over deals.deal_id; leads.type over Buyer, Seller, Offers). `<event>_bad` columns mark leads
     whose event day was unreadable or impossible: they count in no metric using it.
     Columns (keys are normalised header names, e.g. "Agent ID" -> "agent_id"):
       agents:       agent_id, name, email, team, active, annual_goal, row (+ extra columns)

@@ -20,7 +20,11 @@ _ADDR_SPEC = re.compile(
 )
 
 
-class AddressError(ValueError):
+class MailProblem(ValueError):
+    """A problem with one mail (its address, its PDF): that mail fails, the others go on."""
+
+
+class AddressError(MailProblem):
     """A cell that is not exactly one valid address; the message says what is wrong."""
 
 
@@ -30,11 +34,12 @@ def one_line(text: object, limit: int = 200) -> str:
     return flat[:limit].rstrip()
 
 
-def parse_address(raw: object, display_name: str = "") -> Address:
+def parse_address(raw: object, display_name: str | None = None) -> Address:
     """Exactly one address from a cell, else AddressError ("not one valid address: ...").
 
-    `Dana <dana@x.com>` is accepted (the address part is used); lists, groups, line
-    breaks, spaces and anything that is not a plain ASCII addr-spec are refused.
+    `Dana <dana@x.com>` is accepted; lists, groups, line breaks, spaces and anything that
+    is not a plain ASCII addr-spec are refused. `display_name` (e.g. the agent's Name)
+    replaces the one in the cell.
     """
     text = "" if raw is None else str(raw).strip()
     if not text:
@@ -42,7 +47,7 @@ def parse_address(raw: object, display_name: str = "") -> Address:
     if _CONTROL.search(text):
         raise AddressError(f"not one valid address: {one_line(text)!r} contains a line break or control character")
     if re.search(r"[,;]", text):
-        raise AddressError(f"not one valid address: {text!r} holds more than one address")
+        raise AddressError(f"not one valid address: {text!r} holds a comma or semicolon (more than one address?)")
     parsed = getaddresses([text])
     if len(parsed) != 1 or not parsed[0][1]:
         raise AddressError(f"not one valid address: {text!r}")
@@ -51,7 +56,8 @@ def parse_address(raw: object, display_name: str = "") -> Address:
     if spec != bare or not _ADDR_SPEC.fullmatch(spec) or len(spec) > 254:
         raise AddressError(f"not one valid address: {text!r}")
     try:
-        return Address(display_name=one_line(display_name, 78), addr_spec=spec)
+        name = parsed[0][0] if display_name is None else display_name
+        return Address(display_name=one_line(name, 78), addr_spec=spec)
     except (ValueError, IndexError) as exc:  # headerregistry's own parser has the last word
         raise AddressError(f"not one valid address: {text!r} ({exc})") from None
 
