@@ -140,7 +140,7 @@ def _blank(values: pd.Series | pd.DataFrame):
     return pd.Series(blank, index=values.index)
 
 
-def _text(col: pd.Series) -> pd.Series:
+def clean_text(col: pd.Series) -> pd.Series:
     """Trimmed text; whole numbers lose their ".0" (7, 7.0 and "7" are one ID). Blank -> NA."""
     text = col.astype("string").str.strip()
     is_number = col.map(type).isin(NUMBER_TYPES)
@@ -228,14 +228,14 @@ class ProblemLog:
 
 def _required_text(sheet: RawSheet, log: ProblemLog, column: str,
                    agent_ids: pd.Series | None = None) -> pd.Series:
-    values = _text(sheet.frame[column_name(column)])
+    values = clean_text(sheet.frame[column_name(column)])
     log.add(sheet, values.isna(), column, f"missing {column}", agent_ids)
     return values
 
 
 def _agent_ids(sheet: RawSheet, log: ProblemLog, canonical: dict[str, str]) -> pd.Series:
     """Map a sheet's Agent IDs to the Agents sheet's spelling; report unknown/missing."""
-    typed = _text(sheet.frame["agent_id"])
+    typed = clean_text(sheet.frame["agent_id"])
     ids = typed.str.casefold().map(canonical)
     log.add(sheet, typed.isna(), "Agent ID", "missing Agent ID")
     log.add(sheet, typed.notna() & ids.isna(), "Agent ID",
@@ -285,17 +285,17 @@ def _load_agents(sheet: RawSheet, log: ProblemLog) -> pd.DataFrame:
     frame = sheet.frame
     ids = _required_text(sheet, log, "Agent ID")
     keep = _dedupe(sheet, log, ids, "Agent ID", ids)
-    names = _text(frame["name"])
+    names = clean_text(frame["name"])
     log.add(sheet, keep & names.isna(), "Name", "missing Name (the Agent ID is shown instead)", ids)
-    active_text = _text(frame["active"]).fillna("").str.casefold()
+    active_text = clean_text(frame["active"]).fillna("").str.casefold()
     unknown_active = ~active_text.isin(TRUE_WORDS | FALSE_WORDS)
     log.add(sheet, keep & unknown_active, "Active",
             lambda v: f"{_shown(v)} is not TRUE/FALSE; the agent is counted as active", ids)
     goal, bad_goal = parse_numbers(frame["annual_volume_goal"])
     log.add(sheet, keep & bad_goal, "Annual Volume Goal", lambda v: f"not an amount: {_shown(v)}", ids)
     agents = pd.DataFrame({
-        "agent_id": ids, "name": names.fillna(ids), "email": _text(frame["email"]),
-        "team": _text(frame["team"]).fillna(""), "active": ~active_text.isin(FALSE_WORDS),
+        "agent_id": ids, "name": names.fillna(ids), "email": clean_text(frame["email"]),
+        "team": clean_text(frame["team"]).fillna(""), "active": ~active_text.isin(FALSE_WORDS),
         "annual_goal": goal, "row": frame.index,
     }, index=frame.index)[keep]
     return agents.set_index("agent_id", drop=False).rename_axis(None)
@@ -336,7 +336,7 @@ def _load_leads(sheet: RawSheet, log: ProblemLog, canonical: dict[str, str],
     ids = _agent_ids(sheet, log, canonical)
     lead_ids = _required_text(sheet, log, "Lead ID", ids)
     keep = _dedupe(sheet, log, lead_ids, "Lead ID", ids) & ids.notna()
-    typed = _text(frame["type"])
+    typed = clean_text(frame["type"])
     types = typed.str.casefold().map({t.casefold(): t for t in LEAD_TYPES})
     log.add(sheet, typed.isna(), "Type", "missing Type", ids)
     log.add(sheet, typed.notna() & types.isna(), "Type",
@@ -382,7 +382,7 @@ def _load_updates(sheet: RawSheet | None, log: ProblemLog, deals: pd.DataFrame) 
         return from_deals.reset_index(drop=True)
     owner = pd.Series(deals["agent_id"].values, index=deals["deal_id"].str.casefold())
     spelled = pd.Series(deals["deal_id"].values, index=deals["deal_id"].str.casefold())
-    typed = _text(sheet.frame["deal_id"])
+    typed = clean_text(sheet.frame["deal_id"])
     key = typed.str.casefold()
     agents = key.map(owner)
     log.add(sheet, typed.isna(), "Deal ID", "missing Deal ID")

@@ -151,6 +151,14 @@ def load_settings(path: str | Path | None = None) -> Settings:
     return settings_from_dict(_merge(data, user), source=str(path))
 
 
+def settings_for(workbook: str | Path | None, path: str | Path | None = None) -> Settings:
+    """`path` if given, else kpi-reports.toml beside the workbook if there, else the defaults."""
+    if path is None and workbook is not None:
+        beside = Path(workbook).with_name(DEFAULT_SETTINGS_NAME)
+        path = beside if beside.is_file() else None
+    return load_settings(path)
+
+
 def default_settings_text() -> str:
     """The documented default settings file, for `kpi-reports settings`."""
     return _defaults_text()

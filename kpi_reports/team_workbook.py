@@ -6,14 +6,14 @@ workbook is never rewritten this way (see kpi_reports/excel/package.py).
 """
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import xlsxwriter
+
+from .atomic import replacing
 
 SHEET_ORDER = ("Agents", "Activity", "Leads", "Deals", "Deal Updates")
 DATE_FORMAT = "yyyy-mm-dd"
@@ -32,21 +32,14 @@ def write_team_workbook(tables: dict[str, pd.DataFrame], path: str | Path, *,
                         constant_memory: bool = False) -> Path:
     """Write {sheet name: DataFrame with display headers} to path, atomically."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=path.suffix, dir=path.parent, prefix=".tmp-")
-    os.close(fd)
-    try:
-        book = xlsxwriter.Workbook(tmp, {"constant_memory": constant_memory,
-                                         "strings_to_formulas": False, "strings_to_urls": False})
+    with replacing(path) as tmp:
+        book = xlsxwriter.Workbook(str(tmp), {"constant_memory": constant_memory,
+                                              "strings_to_formulas": False, "strings_to_urls": False})
         formats = {"date": book.add_format({"num_format": DATE_FORMAT}),
                    "money": book.add_format({"num_format": MONEY_FORMAT})}
         for name, frame in tables.items():
             _write_sheet(book, name, frame, formats, as_table=not constant_memory)
         book.close()
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return path
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from kpi_reports import compute, load_settings, load_workbook
 from kpi_reports.benchmarks import benchmark_arrays, top_count
-from conftest import AS_OF, days_before, team_tables
+from conftest import AS_OF, days_before
 
 
 @pytest.mark.parametrize("n, k", [(1, 1), (9, 1), (10, 1), (11, 2), (20, 2), (30, 3), (31, 4), (100, 10)])

@@ -249,7 +249,7 @@ def test_failed_write_leaves_the_workbook_as_it_was(built, tmp_path, monkeypatch
     def disk_full(src, dst):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("kpi_reports.excel.package.os.replace", disk_full)
+    monkeypatch.setattr("kpi_reports.atomic.os.replace", disk_full)
     with pytest.raises(UserError, match="No space left"):
         splice_sheet(work, built["dash_a"])
     assert work.read_bytes() == built["team.xlsx"].read_bytes()

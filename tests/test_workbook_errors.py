@@ -1,10 +1,8 @@
 """A workbook that cannot be used stops with one clear message, never a traceback."""
-import io
 import subprocess
 import sys
 
 import msoffcrypto
-import openpyxl
 import pytest
 
 from kpi_reports import WorkbookError, load_workbook

@@ -9,7 +9,7 @@ from rich.console import Console
 
 from ..load import load_workbook
 from ..model import TeamData
-from ..settings import DEFAULT_SETTINGS_NAME, Settings, load_settings
+from ..settings import DEFAULT_SETTINGS_NAME, Settings, settings_for
 
 console = Console(highlight=False)
 console_err = Console(stderr=True, highlight=False)
@@ -32,15 +32,8 @@ def month_option(required: bool = True):
                         help="The month (YYYY-MM); its numbers are as of its last day.")
 
 
-def resolve_settings(settings_path: Path | None, workbook: Path | None) -> Settings:
-    if settings_path is None and workbook is not None:
-        beside = workbook.parent / DEFAULT_SETTINGS_NAME
-        settings_path = beside if beside.is_file() else None
-    return load_settings(settings_path)
-
-
 def open_team(workbook: Path, settings_path: Path | None) -> tuple[TeamData, Settings]:
-    settings = resolve_settings(settings_path, workbook)
+    settings = settings_for(workbook, settings_path)
     with console_err.status(f"Reading {workbook.name} ..."):
         team = load_workbook(workbook, settings)
     return team, settings

@@ -9,13 +9,11 @@ bytes. See `splice_sheet`.
 
 from __future__ import annotations
 
-import os
 import posixpath
-import shutil
-import tempfile
 from pathlib import Path
 from typing import BinaryIO
 
+from kpi_reports.atomic import copy_file, replacing
 from kpi_reports.errors import UserError
 
 from .book_lists import (SheetEntry, active_tab, add_sheet, add_title, drop_calc_entries,
@@ -71,34 +69,15 @@ def backup_path(workbook: Path) -> Path:
 
 
 def replace_atomically(pkg: Package, workbook: Path, backup: bool) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{workbook.stem}.", suffix=".tmp",
-                               dir=workbook.parent)
     try:
-        with os.fdopen(fd, "wb") as out:
-            pkg.write(out)
-            out.flush()
-            os.fsync(out.fileno())
-        shutil.copymode(workbook, tmp)
-        if backup:
-            _copy_atomically(workbook, backup_path(workbook))
-        os.replace(tmp, workbook)
+        with replacing(workbook) as tmp:
+            with tmp.open("wb") as out:
+                pkg.write(out)
+            if backup:
+                copy_file(workbook, backup_path(workbook))
     except OSError as exc:
         raise UserError(f"Could not write {workbook}: {exc.strerror or exc}. Check that the "
                         "folder is writable and the disk not full.") from exc
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
-def _copy_atomically(src: Path, dst: Path) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{dst.stem}.", suffix=".tmp", dir=dst.parent)
-    os.close(fd)
-    try:
-        shutil.copy2(src, tmp)
-        os.replace(tmp, dst)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 # ---- the transplant, in memory ----------------------------------------------------------

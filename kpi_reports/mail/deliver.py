@@ -7,8 +7,6 @@ the next run finishes them and sends nothing twice.
 """
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +15,7 @@ from email.policy import SMTP as SMTP_POLICY
 from pathlib import Path
 from typing import Any
 
+from ..atomic import write_bytes
 from ..errors import UserError
 from .addresses import MailProblem, safe_filename
 from .compose import ScorecardMail, compose, recipients
@@ -182,12 +181,4 @@ def _write_eml(outbox: Path, mail: ScorecardMail, msg: EmailMessage) -> Path:
     folder = outbox / f"{mail.month:%Y-%m}"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / safe_filename(mail.kind, mail.agent_id, suffix=".eml")
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".eml")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(msg.as_bytes(policy=SMTP_POLICY))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_bytes(path, msg.as_bytes(policy=SMTP_POLICY))

@@ -1,0 +1,55 @@
+"""`kpi-reports refresh` and `kpi-reports new-workbook`: the Excel face from the shell."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .. import formatting as fmt
+from ..excel.new_workbook import new_workbook
+from ..excel.refresh import refresh_workbook
+from ..settings import settings_for
+from .common import as_of_option, console, settings_option, to_date, workbook_argument
+
+
+@click.command()
+@workbook_argument
+@as_of_option("Compute the Dashboard as of this day (YYYY-MM-DD). Default: today.")
+@settings_option
+def refresh(workbook: Path, as_of, settings_path: Path | None) -> None:
+    """Rebuild the Dashboard sheet of WORKBOOK, without Excel.
+
+    Only the Dashboard changes: every other sheet, format, chart, table, pivot, macro
+    and cached value stays as it was. The file is replaced atomically and the previous
+    version is kept beside it (NAME.bak.xlsx). Close the workbook in Excel first.
+
+    \b
+    Example:
+      kpi-reports refresh team.xlsm --as-of 2026-10-31
+    """
+    with console.status(f"Refreshing {workbook.name} ..."):
+        result = refresh_workbook(workbook, to_date(as_of), settings_for(workbook, settings_path))
+    console.print(f"Refreshed the Dashboard of [bold]{workbook}[/] as of {fmt.day(result.as_of)}: "
+                  f"{len(result.agents)} agents, {len(result.data_quality)} data-quality problem(s).")
+
+
+@click.command(name="new-workbook")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--sample", is_flag=True, help="Fill the tables with the sample team instead of leaving them empty.")
+def new_workbook_command(path: Path, sample: bool) -> None:
+    """Make a ready team workbook PATH (.xlsm) with the refresh button's macro.
+
+    Agents, Activity, Leads, Deals and Deal Updates as Excel tables, a Dashboard sheet,
+    an xlwings.conf sheet, and PATH's .py beside it whose main() the xlwings ribbon's
+    "Run main" calls. Built from the installed xlwings' own standalone template.
+
+    \b
+    Example:
+      kpi-reports new-workbook workbooks/team.xlsm --sample
+    """
+    written = new_workbook(path, sample=sample)
+    console.print(f"Wrote [bold]{written}[/] and {written.with_suffix('.py').name} beside it. "
+                  "Open it in Excel with the xlwings add-in and click Run main to refresh.")
+
+
+COMMANDS = [refresh, new_workbook_command]

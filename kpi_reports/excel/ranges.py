@@ -1,0 +1,72 @@
+"""Tables as Excel hands them over (2-D lists with a header row) -> TeamData.
+
+UDFs receive ranges such as `Leads[#All]` and a live refresh reads the open book through
+xlwings; both go through kpi_reports.load.load_rows, so a formula sees exactly what
+`kpi-reports metrics` sees. A formula passes only the tables its metric needs: a table
+left out is empty, and a missing Agents table is made from the Agent IDs the other tables
+use (each such agent active), so `=KPI_SCHEDULE_RATE(Leads[#All], ...)` needs nothing else.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+
+from kpi_reports.errors import WorkbookError
+from kpi_reports.load import (ACTIVITY, AGENTS, DEAL_UPDATES, DEALS, LEADS, SheetSpec, clean_text,
+                              header_key, load_rows)
+from kpi_reports.model import TeamData
+from kpi_reports.settings import Settings
+
+Rows = Sequence[Sequence[object]]
+SPECS: dict[str, SheetSpec] = {spec.name: spec for spec in (AGENTS, ACTIVITY, LEADS, DEALS, DEAL_UPDATES)}
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _column(rows: Rows, header: str) -> list[object]:
+    """The cells under `header` (matched as load.py matches headers); [] when absent."""
+    at = next((i for i, r in enumerate(rows) if any(not _blank(c) for c in r)), None)
+    if at is None:
+        return []
+    keys = [header_key(h) if not _blank(h) else None for h in rows[at]]
+    if header_key(header) not in keys:
+        return []
+    c = keys.index(header_key(header))
+    return [r[c] for r in rows[at + 1:] if c < len(r)]
+
+
+def agents_from_ids(tables: Mapping[str, Rows]) -> list[list[object]]:
+    """An Agents table listing every Agent ID the tables use, first spelling first."""
+    cells = [v for rows in tables.values() for v in _column(rows, "Agent ID")]
+    ids = clean_text(pd.Series(cells, dtype=object)).dropna()
+    ids = ids[~ids.str.casefold().duplicated()]
+    return [["Agent ID", "Name"], *([i, i] for i in ids)]
+
+
+def team_from_tables(tables: Mapping[str, Rows | None], settings: Settings,
+                     source: str = "Excel ranges") -> TeamData:
+    """Type and check tables given as rows, exactly as load_workbook types a file's sheets.
+
+    tables: {"Agents"|"Activity"|"Leads"|"Deals"|"Deal Updates": rows incl. header, or None}.
+    """
+    by_key = {header_key(name): rows for name, rows in tables.items() if rows is not None}
+    unknown = set(by_key) - {header_key(n) for n in SPECS}
+    if unknown:
+        raise WorkbookError(f"Unknown table name(s) {sorted(unknown)}; use {', '.join(SPECS)}.")
+    sheets = {name: by_key[header_key(name)] for name in SPECS if header_key(name) in by_key}
+    for name in ("Activity", "Leads", "Deals"):
+        sheets.setdefault(name, [[*SPECS[name].required, *SPECS[name].optional]])
+    if "Agents" not in sheets:
+        sheets["Agents"] = agents_from_ids(sheets)
+    return load_rows(sheets, settings, source)
+
+
+def frame_rows(frame: pd.DataFrame) -> list[list[object]]:
+    """A DataFrame with display headers -> rows as Excel would pass them (NaN/NaT -> None)."""
+    body = frame.astype(object).where(frame.notna(), None)
+    cells = [[v.to_pydatetime() if isinstance(v, pd.Timestamp) else v for v in row]
+             for row in body.itertuples(index=False, name=None)]
+    return [list(frame.columns), *cells]

@@ -1,0 +1,63 @@
+"""Refresh the Dashboard: headless on a file, or live in the workbook Excel has open.
+
+Both run load -> compute -> dashboard.build_layout; the file path splices the sheet into
+the user's package (package.splice_sheet: atomic, with a backup, refused while Excel has
+the file open), the live path writes it through xlwings into the open book, whose unsaved
+edits are what it reads.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+
+from kpi_reports.engine import compute
+from kpi_reports.errors import WorkbookError
+from kpi_reports.load import header_key, load_workbook
+from kpi_reports.model import KpiResult
+from kpi_reports.settings import Settings, settings_for
+
+from .dashboard import SHEET, build_layout
+from .dashboard_xlsx import layout_bytes
+from .ranges import SPECS, team_from_tables
+
+
+def refresh_workbook(path: str | Path, as_of: dt.date | None = None,
+                     settings: Settings | None = None) -> KpiResult:
+    """Recompute the workbook at `path` and replace its Dashboard sheet in place."""
+    from .package import splice_sheet      # the workbook surgery lives beside us
+
+    path = Path(path)
+    settings = settings or settings_for(path)
+    result = compute(load_workbook(path, settings), as_of or dt.date.today(), settings)
+    splice_sheet(path, io.BytesIO(layout_bytes(build_layout(result))), SHEET, backup=True)
+    return result
+
+
+def read_open_tables(book) -> dict[str, list]:
+    """The team tables of an open xlwings Book, read from A1 (so row numbers match)."""
+    sheets = {header_key(s.name): s for s in book.sheets}
+    tables = {}
+    for name in SPECS:
+        sheet = sheets.get(header_key(name))
+        if sheet is None:
+            if name == "Deal Updates":
+                continue
+            raise WorkbookError(f"The workbook has no sheet named {name!r}. Add it with its "
+                                f"header row ({', '.join(SPECS[name].required)}) and run main again.")
+        last = sheet.used_range.last_cell
+        tables[name] = sheet.range((1, 1), (last.row, last.column)).options(ndim=2).value
+    return tables
+
+
+def refresh_caller(book, as_of: dt.date | None = None, settings: Settings | None = None) -> KpiResult:
+    """The xlwings "Run main" entry: recompute the open book and redraw its Dashboard."""
+    from .dashboard_live import write_layout_live
+
+    settings = settings or settings_for(Path(book.fullname))
+    team = team_from_tables(read_open_tables(book), settings, source=book.fullname)
+    result = compute(team, as_of or dt.date.today(), settings)
+    names = {header_key(s.name): s for s in book.sheets}
+    sheet = names.get(header_key(SHEET)) or book.sheets.add(SHEET, after=book.sheets[-1])
+    write_layout_live(sheet, build_layout(result))
+    return result

@@ -1,0 +1,112 @@
+"""The Dashboard sheet: built once as a layout, written headless, read back, opened by LibreOffice."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import subprocess
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from python_calamine import CalamineWorkbook
+
+from kpi_reports import compute, load_settings, load_workbook
+from kpi_reports.excel.dashboard import FIRST_METRIC_COL, build_layout
+from kpi_reports.excel.dashboard_xlsx import layout_bytes
+from kpi_reports.excel.refresh import refresh_workbook
+from kpi_reports.sample import sample_tables
+from kpi_reports.team_workbook import write_team_workbook
+
+AS_OF = dt.date(2026, 10, 31)
+EVIL = "=HYPERLINK(\"http://x\",\"y\")"
+
+
+@pytest.fixture(scope="module")
+def workbook(tmp_path_factory) -> Path:
+    tables = sample_tables()
+    tables["Agents"].loc[0, "Name"] = EVIL
+    tables["Agents"].loc[1, "Team"] = "+1-2"
+    return write_team_workbook(tables, tmp_path_factory.mktemp("dash") / "team.xlsx")
+
+
+@pytest.fixture(scope="module")
+def result(workbook):
+    return compute(load_workbook(workbook), AS_OF)
+
+
+def _rows_by_agent(ws, first_row: int) -> dict[str, tuple]:
+    rows = {}
+    for row in ws.iter_rows(min_row=first_row, values_only=True):
+        if row[0] in (None, "Average"):
+            break
+        rows[row[0]] = row
+    return rows
+
+
+def test_dashboard_values_equal_the_engine_when_read_back(result):
+    ws = openpyxl.load_workbook(io.BytesIO(layout_bytes(build_layout(result)))).active
+    header = next(i for i, r in enumerate(ws.iter_rows(values_only=True), start=1) if r[0] == "Agent ID")
+    rows = _rows_by_agent(ws, header + 1)
+    assert list(rows) == list(result.agents.index)
+    for agent, row in rows.items():
+        for k, metric_id in enumerate(result.settings.metric_ids):
+            want = result.value(agent, metric_id)
+            rate, num, den = row[FIRST_METRIC_COL - 1 + 3 * k: FIRST_METRIC_COL + 2 + 3 * k]
+            assert rate == "—" if pd.isna(want["value"]) else rate == pytest.approx(want["value"])
+            assert (num, den) == (want["numerator"], want["denominator"])
+    bench = header + 1 + len(rows)
+    averages = [ws.cell(bench, FIRST_METRIC_COL + 3 * k).value for k in range(len(result.metrics))]
+    assert averages == pytest.approx(list(result.benchmarks["average"]))
+    assert ws.cell(bench + 1, 1).value == "Top 10%"
+    assert ws["B2"].value.date() == AS_OF and ws["B2"].number_format == "yyyy-mm-dd"
+
+
+def test_colours_are_live_conditional_formats_against_the_benchmark_rows(result):
+    ws = openpyxl.load_workbook(io.BytesIO(layout_bytes(build_layout(result)))).active
+    rules = [(str(cf.sqref), rule.formula[0]) for cf in ws.conditional_formatting for rule in cf.rules]
+    assert len(rules) == 3 * len(result.metrics)
+    first_rate = [(ref, f) for ref, f in rules if ref.startswith("D")]
+    assert all(ref == first_rate[0][0] for ref, _ in first_rate)
+    assert any(">=D$" in f for _, f in first_rate) and any("<D$" in f for _, f in first_rate)
+
+
+def test_data_quality_and_chart_are_on_the_sheet(result):
+    data = layout_bytes(build_layout(result))
+    ws = openpyxl.load_workbook(io.BytesIO(data)).active
+    cells = [r for r in ws.iter_rows(values_only=True)]
+    start = next(i for i, r in enumerate(cells) if str(r[0]).startswith("Data quality"))
+    listed = [(r[0], r[1], r[2], r[3]) for r in cells[start + 2:start + 2 + len(result.data_quality)]]
+    assert listed == [(p.sheet, p.row, p.column, p.problem) for p in result.data_quality]
+    assert cells[start][0] == f"Data quality: {len(result.data_quality)} problems"
+    assert any(n.startswith("xl/charts/chart") for n in zipfile.ZipFile(io.BytesIO(data)).namelist())
+
+
+def test_text_from_the_workbook_is_never_written_as_a_formula(result):
+    data = layout_bytes(build_layout(result))
+    sheet_xml = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet_xml
+    ws = openpyxl.load_workbook(io.BytesIO(data)).active
+    values = {c.value for row in ws.iter_rows() for c in row}
+    assert EVIL in values and "+1-2" in values
+
+
+def test_refresh_splices_a_dashboard_libreoffice_opens(workbook, result, tmp_path):
+    target = tmp_path / "team.xlsx"
+    target.write_bytes(workbook.read_bytes())
+    refreshed = refresh_workbook(target, AS_OF, load_settings())
+    pd.testing.assert_frame_equal(refreshed.values, result.values)
+    book = CalamineWorkbook.from_path(str(target))
+    assert book.sheet_names[:4] == ["Agents", "Activity", "Leads", "Deals"] and "Dashboard" in book.sheet_names
+    rows = book.get_sheet_by_name("Dashboard").to_python()
+    a01 = next(r for r in rows if r[0] == "A01")
+    assert a01[1] == EVIL
+    assert a01[FIRST_METRIC_COL - 1 + 3] == pytest.approx(result.value("A01", "schedule_rate_14d")["value"])
+    assert load_workbook(target).agents.equals(load_workbook(workbook).agents)     # the data is untouched
+    out = tmp_path / "lo"
+    subprocess.run(["soffice", "--headless", "--convert-to", "xlsx", "--outdir", str(out), str(target)],
+                   check=True, capture_output=True, timeout=120)
+    converted = CalamineWorkbook.from_path(str(out / "team.xlsx"))
+    lo_rows = converted.get_sheet_by_name("Dashboard").to_python()
+    assert next(r for r in lo_rows if r[0] == "A01")[1] == EVIL
