@@ -7,7 +7,6 @@ import pytest
 
 from kpi_reports import compute, load_workbook
 from kpi_reports.load import parse_days
-from conftest import AS_OF
 
 
 @pytest.mark.parametrize("cell", [
