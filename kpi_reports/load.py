@@ -123,7 +123,9 @@ def _sheet_from_rows(real_name: str, rows: Sequence[Sequence[object]], spec: She
                if header_key(c) in found and found[header_key(c)] in frame.columns}
     data = pd.DataFrame(columns, index=frame.index, dtype=object)
     data = data.reindex(columns=[column_name(c) for c in wanted])
-    blank = _blank(data).all(axis=1) if len(data.columns) else pd.Series(True, index=data.index)
+    blank = pd.Series(True, index=data.index)
+    for column in data.columns:
+        blank &= _blank_cells(data[column])
     return RawSheet(real_name, data[~blank], set(columns))
 
 
@@ -140,6 +142,31 @@ def _blank(values: pd.Series | pd.DataFrame):
     return pd.Series(blank, index=values.index)
 
 
+def per_distinct_value(parse):
+    """Run a column parser once per distinct cell value, then spread the answers back.
+
+    A 100,000-row column holds a few hundred distinct days, agents or counts, so this
+    turns most of the work of typing a sheet into work on a few hundred values.
+    """
+    def wrapper(col: pd.Series):
+        codes, distinct = pd.factorize(col.to_numpy(dtype=object), use_na_sentinel=True)
+        values = pd.Series([*distinct, None], dtype=object)        # code -1 (blank) -> the None
+        answers = parse(values)
+        spread = [pd.Series(a.to_numpy()[codes], index=col.index, dtype=a.dtype)
+                  for a in (answers if isinstance(answers, tuple) else (answers,))]
+        return tuple(spread) if isinstance(answers, tuple) else spread[0]
+
+    wrapper.__doc__ = parse.__doc__
+    wrapper.__name__ = parse.__name__
+    return wrapper
+
+
+@per_distinct_value
+def _blank_cells(col: pd.Series) -> pd.Series:
+    return _blank(col)
+
+
+@per_distinct_value
 def clean_text(col: pd.Series) -> pd.Series:
     """Trimmed text; whole numbers lose their ".0" (7, 7.0 and "7" are one ID). Blank -> NA."""
     text = col.astype("string").str.strip()
@@ -151,6 +178,7 @@ def clean_text(col: pd.Series) -> pd.Series:
     return text.mask(text == "")
 
 
+@per_distinct_value
 def parse_days(col: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Date cells of any form SPEC.md allows -> (datetime64 at midnight, unreadable mask).
 
@@ -184,6 +212,7 @@ def parse_days(col: pd.Series) -> tuple[pd.Series, pd.Series]:
     return out, unreadable
 
 
+@per_distinct_value
 def parse_numbers(col: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Counts and money -> (float, unreadable mask). "$1,200" is 1200; blank is NaN."""
     is_text = (col.map(type) == str).to_numpy()
