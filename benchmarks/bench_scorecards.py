@@ -1,0 +1,109 @@
+"""Scorecards per second, end to end (workbook -> PDFs), and where a scorecard's time goes.
+
+    .venv/bin/python benchmarks/bench_scorecards.py            # 100 agents
+    .venv/bin/python benchmarks/bench_scorecards.py --agents 100 1000
+
+Prints, per network size: load, engine + contexts, rendering, wall time, scorecards per
+second and the peak memory of this process and of its (largest) worker. Then, in one
+process, a breakdown of one scorecard: Jinja2, WeasyPrint layout, PDF writing, and the
+same page without its SVG charts, to show what the charts cost.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from kpi_reports import load_settings, load_workbook, monthly_history  # noqa: E402
+from kpi_reports.report import render_scorecards  # noqa: E402
+from kpi_reports.report.context import MonthHistory, scorecard_context  # noqa: E402
+from kpi_reports.report.render import Job, Renderer  # noqa: E402
+from kpi_reports.report.templates import TemplateFolders  # noqa: E402
+from kpi_reports.sample import network_tables  # noqa: E402
+from kpi_reports.team_workbook import write_team_workbook  # noqa: E402
+
+MONTH = dt.date(2026, 10, 1)
+
+
+def _peak_mb(who: int) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024
+
+
+def end_to_end(n_agents: int, folder: Path, workers: int | None) -> None:
+    path = write_team_workbook(network_tables(n_agents, 110 * n_agents, 390 * n_agents, 26 * n_agents),
+                               folder / f"team_{n_agents}.xlsx")
+    settings = load_settings()
+    t0 = time.perf_counter()
+    team = load_workbook(path, settings)
+    t1 = time.perf_counter()
+    run = render_scorecards(team, MONTH, folder / "out", settings, workers=workers)
+    t2 = time.perf_counter()
+    docs = len(run.scorecards) + 1 + len(run.team_summaries)
+    print(f"{n_agents:>5} agents: load {t1 - t0:5.1f} s, engine+contexts+render {t2 - t1:6.1f} s, "
+          f"wall {t2 - t0:6.1f} s -> {len(run.scorecards) / (t2 - t0):5.1f} scorecards/s "
+          f"({docs} PDFs); peak RSS main {_peak_mb(resource.RUSAGE_SELF):.0f} MB, "
+          f"largest worker {_peak_mb(resource.RUSAGE_CHILDREN):.0f} MB"
+          + (f"; WARNINGS: {run.warnings[:3]}" if run.warnings else ""))
+
+
+def breakdown(folder: Path, repeat: int = 8) -> None:
+    """One process, one agent rendered `repeat` times: where a scorecard's time goes."""
+    from weasyprint import HTML
+
+    path = write_team_workbook(network_tables(25, 2750, 9750, 650), folder / "team_25.xlsx")
+    settings = load_settings()
+    h = MonthHistory.from_results(monthly_history(load_workbook(path, settings), MONTH, 12, settings))
+    folders = TemplateFolders.locate()
+    t = time.perf_counter()
+    r = Renderer(folders.folders)
+    print(f"worker start (import WeasyPrint, parse CSS, fonts): {time.perf_counter() - t:.2f} s")
+    palette = folders.theme().palette
+    t = time.perf_counter()
+    contexts = [scorecard_context(h, a, palette) for a in h.agent_ids]
+    print(f"contexts incl. SVG: {1000 * (time.perf_counter() - t) / len(contexts):.1f} ms per agent")
+    ctx = contexts[0]
+    plain = dict(ctx, tiles=[dict(tile, bullet="", spark="") for tile in ctx["tiles"]],
+                 funnel=dict(ctx["funnel"], steps=[dict(s, bar="") for s in ctx["funnel"]["steps"]]),
+                 goal=dict(ctx["goal"], bar=""))
+    r.render(Job("scorecard.html", ctx, folder / "warm.pdf", ("agent", "x")))   # warm caches
+    for label, context in (("with charts", ctx), ("without SVG charts", plain)):
+        stages = {"jinja": 0.0, "layout": 0.0, "write_pdf": 0.0}
+        for _ in range(repeat):
+            a = time.perf_counter()
+            html = r.env.get_template("scorecard.html").render(**context)
+            b = time.perf_counter()
+            doc = HTML(string=html, base_url=r.base_url, url_fetcher=r.fetcher).render(
+                stylesheets=r.stylesheets, font_config=r.fonts, cache=r.cache)
+            c = time.perf_counter()
+            doc.write_pdf(folder / "one.pdf")
+            d = time.perf_counter()
+            stages["jinja"] += b - a
+            stages["layout"] += c - b
+            stages["write_pdf"] += d - c
+        total = sum(stages.values())
+        parts = ", ".join(f"{k} {1000 * v / repeat:.0f} ms" for k, v in stages.items())
+        print(f"one scorecard {label}: {1000 * total / repeat:.0f} ms ({parts})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--agents", type=int, nargs="+", default=[100],
+                        help="network sizes to time (1000 takes about 3 minutes on 2 cores)")
+    parser.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
+    parser.add_argument("--no-breakdown", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in args.agents:
+            end_to_end(n, Path(tmp), args.workers)
+        if not args.no_breakdown:
+            breakdown(Path(tmp))
+
+
+if __name__ == "__main__":
+    main()
