@@ -200,7 +200,7 @@ def _result(day, settings, team, agents, w, t, num, den, value, rank, ranked, av
     }, index=index)
     benchmarks = pd.DataFrame({"average": average, "top10": top, "agents": ranked.astype(int)},
                               index=pd.Index(metric_ids, name="metric"))
-    people = agents.drop(columns=["agent_id", "active", "row"]).copy()
+    people = agents.drop(columns=["agent_id", "active", "leader", "row"]).copy()
     for column, s in sums.items():
         people[column] = s
     people["closed_volume_ytd"] = ytd

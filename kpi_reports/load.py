@@ -303,7 +303,7 @@ def _dates(sheet: RawSheet, log: ProblemLog, column: str, agent_ids: pd.Series,
 
 # ---------------------------------------------------------------- sheets
 
-AGENTS = SheetSpec("Agents", ("Agent ID", "Name"), ("Email", "Team", "Active", "Annual Volume Goal"))
+AGENTS = SheetSpec("Agents", ("Agent ID", "Name"), ("Email", "Team", "Active", "Annual Volume Goal", "Leader"))
 ACTIVITY = SheetSpec("Activity", ("Date", "Agent ID"), ACTIVITY_COUNTS)
 LEADS = SheetSpec("Leads", ("Lead ID", "Agent ID", "Type", "Matched"), STANDARD_EVENTS)
 DEALS = SheetSpec("Deals", ("Deal ID", "Agent ID", "Opened"), ("Closed", "Last Updated"))
@@ -322,10 +322,11 @@ def _load_agents(sheet: RawSheet, log: ProblemLog) -> pd.DataFrame:
             lambda v: f"{_shown(v)} is not TRUE/FALSE; the agent is counted as active", ids)
     goal, bad_goal = parse_numbers(frame["annual_volume_goal"])
     log.add(sheet, keep & bad_goal, "Annual Volume Goal", lambda v: f"not an amount: {_shown(v)}", ids)
+    leader_text = clean_text(frame["leader"]).fillna("no").str.casefold()
     agents = pd.DataFrame({
         "agent_id": ids, "name": names.fillna(ids), "email": clean_text(frame["email"]),
         "team": clean_text(frame["team"]).fillna(""), "active": ~active_text.isin(FALSE_WORDS),
-        "annual_goal": goal, "row": frame.index,
+        "annual_goal": goal, "leader": leader_text.isin(TRUE_WORDS - {""}), "row": frame.index,
     }, index=frame.index)[keep]
     return agents.set_index("agent_id", drop=False).rename_axis(None)
 

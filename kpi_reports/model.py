@@ -42,7 +42,8 @@ class TeamData:
     (deal_updates.deal_id over deals.deal_id; leads.type over Buyer, Seller, Offers). `<event>_bad` columns mark leads
     whose event day was unreadable or impossible: they count in no metric using it.
     Columns (keys are normalised header names, e.g. "Agent ID" -> "agent_id"):
-      agents:       agent_id, name, email, team, active, annual_goal, row (+ extra columns)
+      agents:       agent_id, name, email, team, active, annual_goal, leader (leads their
+                    team: gets its summary and, with --cc-leader, a copy of each scorecard), row
       activity:     date, agent_id, <count columns: calls, contacts, ...>, row
       leads:        lead_id, agent_id, type, matched, <events>, <event>_bad, row
       deals:        deal_id, agent_id, opened, closed, usable, row

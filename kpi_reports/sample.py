@@ -60,6 +60,7 @@ def network_tables(n_agents: int, n_leads: int, n_activity: int, n_deals: int, *
         "Email": [f"{n.split()[0].lower()}.{i + 1}@example.com" for i, n in enumerate(names)],
         "Team": [TEAMS[i % len(TEAMS)] for i in range(n_agents)], "Active": "Yes",
         "Annual Volume Goal": (rng.integers(6, 25, n_agents) * 500_000).astype(float),
+        "Leader": ["Yes" if i < len(TEAMS) else "" for i in range(n_agents)],   # one per team
     })
     return {"Agents": agents, "Activity": _activity(rng, ids, skill, n_activity, start, end),
             "Leads": _leads(rng, ids, skill, n_leads, start, end),
@@ -73,7 +74,7 @@ def _activity(rng, ids, skill, n, start, end) -> pd.DataFrame:
     contacts = rng.binomial(calls, 0.08 + 0.2 * s)
     appointments = rng.binomial(contacts, 0.08 + 0.3 * s)
     contracts = rng.binomial(appointments, 0.1 + 0.35 * s)
-    closings = rng.binomial(contracts, 0.7)
+    closings = rng.random(n) < 0.02 + 0.03 * s            # a closing every few weeks
     volume = closings * (rng.integers(300, 1200, n) * 1000)
     frame = pd.DataFrame({"Date": _days(rng, start, end, n), "Agent ID": ids[who], "Calls": calls,
                           "Contacts": contacts, "Appointments": appointments, "Contracts": contracts,

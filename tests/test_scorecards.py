@@ -131,9 +131,13 @@ def test_portal_rule_called_out_only_below_100_percent(sample):
 
 
 def test_own_data_quality_problems_only(sample):
-    run, *_ = sample
-    assert "Leads!row 12, Met: before Matched" in flat(pdf_text(run.scorecards["A01"]))
-    assert "before Matched" not in pdf_text(run.scorecards["A02"])
+    run, _, team, _ = sample
+    met = next(p for p in team.problems if p.problem == "before Matched")
+    owner = met.agent_id
+    other = next(a for a in run.scorecards if a != owner and
+                 not any(p.agent_id == a and p.problem == "before Matched" for p in team.problems))
+    assert f"Leads!row {met.row}, Met: before Matched" in flat(pdf_text(run.scorecards[owner]))
+    assert "before Matched" not in pdf_text(run.scorecards[other])
 
 
 def test_windows_footnote_names_the_matched_dates(sample):
@@ -161,8 +165,12 @@ def test_summary_leaderboard_benchmarks_movers_and_problems(sample):
 def test_mail_summary_headline_is_the_engines(sample):
     _, result, *_ = sample
     headline, tip = mail_summary(result, "A01")
-    assert headline[1] == ("14-day schedule rate", f.percent(result.value("A01", "schedule_rate_14d").value))
-    assert headline[-1][1] == f.money(result.agents.at["A01", "closed_volume_ytd"])
+    rate = result.value("A01", "schedule_rate_14d").value
+    average = result.benchmarks.at["schedule_rate_14d", "average"]
+    assert len(headline) == 3
+    assert headline[1] == ("14-day schedule rate", f"{f.percent(rate)} (network average {f.percent(average)})")
+    goal = result.agents.at["A01", "annual_goal"]
+    assert headline[-1][1] == f"{f.money(result.agents.at['A01', 'closed_volume_ytd'])} of your {f.money(goal)} goal"
 
 
 # ------------------------------------------------------------------ what a reader sees

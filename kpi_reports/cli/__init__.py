@@ -54,7 +54,7 @@ for module in (metrics, demo):
     for command in module.COMMANDS:
         main.add_command(command)
 
-for optional in ("scorecards", "email", "excel"):   # faces register themselves when present
+for optional in ("scorecards", "mail", "excel"):   # faces register themselves when present
     try:
         face = __import__(f"{__name__}.{optional}", fromlist=["COMMANDS"])
     except ModuleNotFoundError as exc:

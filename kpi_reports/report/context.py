@@ -257,13 +257,21 @@ def summary_context(h: MonthHistory, team: str | None = None) -> dict:
 
 # ------------------------------------------------------------------ the mail's face
 
-def mail_summary(result: KpiResult, agent_id: str) -> tuple[list[tuple[str, str]], str | None]:
-    """The headline numbers (label, formatted value) and the top focus tip for one agent's email."""
+def mail_summary(result: KpiResult, agent_id: str,
+                 headline_metrics: int = 2) -> tuple[list[tuple[str, str]], str | None]:
+    """Three headline numbers (label, text) and the top focus tip for one agent's email.
+
+    The first `headline_metrics` metrics of the settings, each beside the network Average,
+    then the closed volume to date against the annual goal.
+    """
     rows = result.agent_values(agent_id)
     bench = result.benchmarks.reindex(result.settings.metric_ids)
-    headline = [(m.label, f.percent(v)) for m, v in zip(result.metrics, rows["value"])]
+    headline = [(m.label, f"{f.percent(v)} (network average {f.percent(avg)})")
+                for m, v, avg in list(zip(result.metrics, rows["value"], bench["average"]))[:headline_metrics]]
+    volume = f.money(float(result.agents.at[agent_id, "closed_volume_ytd"]))
+    goal = result.agents.at[agent_id, "annual_goal"]
     headline.append((f"Closed volume {result.as_of.year} to date",
-                     f.money(float(result.agents.at[agent_id, "closed_volume_ytd"]))))
+                     volume if pd.isna(goal) else f"{volume} of your {f.money(float(goal))} goal"))
     gaps = focus_gaps(result.metrics, rows["value"].to_numpy(float), bench["average"].to_numpy(float))
     tips = [m.tip for m, _ in gaps if m.tip]
     return headline, (tips[0] if tips else None)

@@ -189,14 +189,25 @@ def plan_jobs(h: MonthHistory, folder: Path, agent_ids: list[str], folders: Temp
     return jobs
 
 
+def _record(run: ScorecardRun, key: tuple[str, str], path: Path) -> None:
+    kind, name = key
+    if kind == "agent":
+        run.scorecards[name] = path
+    elif kind == "team":
+        run.team_summaries[name] = path
+    else:
+        run.summary = path
+
+
 def render_scorecards(team: TeamData, month: dt.date, out_dir: str | Path, settings: Settings | None = None,
                       agent_ids: Iterable[str] | None = None, templates_dir: str | Path | None = None,
                       workers: int | None = None, progress: Progress | None = None,
-                      summary: bool = True) -> ScorecardRun:
+                      summary: bool = True, only_missing: bool = False) -> ScorecardRun:
     """One PDF per active agent (or those asked for) and the leader's summaries for `month`.
 
     Writes OUT_DIR/YYYY-MM/<agent id>-<name>.pdf and team-summary*.pdf; raises UserError for
     a month outside the workbook's data, an unknown agent or a bad templates folder.
+    only_missing=True keeps the PDFs already there (the email command renders what is missing).
     """
     started = time.perf_counter()
     settings = settings or load_settings()
@@ -208,13 +219,12 @@ def render_scorecards(team: TeamData, month: dt.date, out_dir: str | Path, setti
     chosen = select_agents(team, agent_ids, h.agent_ids)
     run = ScorecardRun(month=month, folder=Path(out_dir) / f"{month:%Y-%m}")
     jobs = plan_jobs(h, run.folder, chosen, folders, summary)
-    for (kind, key), path, warnings in render_jobs(jobs, folders.folders, workers, progress):
-        if kind == "agent":
-            run.scorecards[key] = path
-        elif kind == "team":
-            run.team_summaries[key] = path
-        else:
-            run.summary = path
+    kept = [job for job in jobs if only_missing and job.target.exists()]
+    for job in kept:
+        _record(run, job.key, job.target)
+    todo = [job for job in jobs if job not in kept]
+    for key, path, warnings in render_jobs(todo, folders.folders, workers, progress) if todo else ():
+        _record(run, key, path)
         run.warnings += [f"{path.name}: {w}" for w in warnings]
     run.scorecards = {a: run.scorecards[a] for a in chosen}
     run.seconds = time.perf_counter() - started

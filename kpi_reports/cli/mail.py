@@ -1,0 +1,112 @@
+"""`kpi-reports email`: the month's scorecards to every agent, summaries to team leaders."""
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+from rich.table import Table
+from rich.text import Text
+
+from ..engine import compute
+from ..engine import month_end
+from ..mail import MailConfig, MailReport, ScorecardMail, SmtpConfig, deliver
+from ..mail.report import WORDS
+from ..model import KpiResult, TeamData
+from ..report import ScorecardRun, mail_summary
+from .common import console, month_option, open_team, settings_option, workbook_argument
+from .progress import progress_bar
+from .scorecards import out_option, render_month, templates_option
+
+
+def leaders_from_agents(team: TeamData) -> dict[str, str]:
+    """Team name -> Email of the agent marked Leader = Yes on the Agents sheet."""
+    marked = team.agents[team.agents["leader"] & team.agents["email"].notna() & (team.agents["team"] != "")]
+    return dict(zip(marked["team"], marked["email"]))
+
+
+def scorecard_mails(result: KpiResult, run: ScorecardRun, config: MailConfig, cc_leader: bool) -> list[ScorecardMail]:
+    mails = []
+    for agent_id, pdf in run.scorecards.items():
+        agent = result.agents.loc[agent_id]
+        headline, tip = mail_summary(result, agent_id)
+        leader = config.leader_of(agent["team"]) if cc_leader else None
+        mails.append(ScorecardMail(
+            agent_id=agent_id, name=str(agent["name"]), email=agent["email"], team=agent["team"],
+            month=run.month, headline=headline, top_tip=tip, pdf_path=pdf,
+            cc=[leader.addr_spec] if leader else []))
+    return mails
+
+
+def summary_mails(result: KpiResult, run: ScorecardRun, config: MailConfig) -> list[ScorecardMail]:
+    """Each team with a leader gets its own summary (or the whole team's when there is one team)."""
+    teams = sorted({t for t in result.agents["team"] if t})
+    mails = []
+    for team_name in teams:
+        leader = config.leader_of(team_name)
+        pdf = run.team_summaries.get(team_name) or run.summary
+        if leader and pdf:
+            mails.append(ScorecardMail.team_summary(team_name, str(leader), run.month, [], pdf))
+    return mails
+
+
+def report_table(report: MailReport) -> Table:
+    table = Table(title=report.summary(), title_justify="left")
+    for column in ("Status", "Agent", "To", "Why"):
+        table.add_column(column)
+    for o in report.outcomes:
+        style = None if o.status in ("delivered", "would_send", "skipped") else "red"
+        who = o.agent_id if o.kind == "scorecard" else f"{o.name} team summary"
+        table.add_row(Text(WORDS[o.status], style=style), Text(who), Text(", ".join(o.recipients)), Text(o.reason))
+    return table
+
+
+@click.command(name="email")
+@workbook_argument
+@month_option()
+@click.option("--send", is_flag=True, help="Deliver over SMTP. Without it: a dry run writing .eml files to the outbox.")
+@click.option("--resend", multiple=True, metavar="ID", help="Send this agent's (or team:NAME's) mail again although it was sent.")
+@click.option("--cc-leader", is_flag=True, help="Copy each scorecard to the agent's team leader.")
+@click.option("--outbox", type=click.Path(file_okay=False, path_type=Path), default=Path("outbox"), show_default=True,
+              help="Where .eml files and the delivery ledger (ledger.jsonl) live.")
+@out_option
+@templates_option
+@settings_option
+def email(workbook: Path, month, send: bool, resend: tuple[str, ...], cc_leader: bool, outbox: Path, out_dir: Path,
+          templates_dir: Path | None, settings_path: Path | None) -> None:
+    """Email each active agent their scorecard and each team leader the team summary.
+
+    Renders the scorecards that are missing, then by default writes every message to the
+    outbox as an .eml file to review (nothing is sent). With --send it delivers over SMTP;
+    the ledger in the outbox makes a rerun send only what is missing, never a duplicate.
+
+    \b
+    SMTP settings: [smtp] in the settings file, or KPI_SMTP_HOST, KPI_SMTP_PORT,
+    KPI_SMTP_SECURITY (none|starttls|ssl), KPI_SMTP_USER, KPI_MAIL_FROM. The password comes
+    only from KPI_SMTP_PASSWORD or the system keyring (service "kpi-reports").
+    Team leaders: a Leader column (Yes) on the Agents sheet, or [mail.leaders] in the settings.
+
+    \b
+    Examples:
+      kpi-reports email team.xlsx --month 2026-10              # dry run: see outbox/2026-10/
+      kpi-reports email team.xlsx --month 2026-10 --send --cc-leader
+      kpi-reports email team.xlsx --month 2026-10 --send --resend A07
+    """
+    team, settings = open_team(workbook, settings_path)
+    first: dt.date = month.date().replace(day=1)
+    config = MailConfig.from_settings(settings, leaders=leaders_from_agents(team))
+    smtp = SmtpConfig.from_settings(settings) if send else None
+    run = render_month(team, settings, first, out_dir, templates_dir=templates_dir, only_missing=True)
+    result = compute(team, month_end(first), settings, activity_window="month")
+    mails = scorecard_mails(result, run, config, cc_leader) + summary_mails(result, run, config)
+    with progress_bar("Sending" if send else "Writing outbox") as update:
+        report = deliver(mails, outbox=outbox, config=config, smtp=smtp, send=send, resend=set(resend),
+                         templates=templates_dir, progress=lambda _outcome, done, total: update(done, total))
+    console.print(report_table(report))
+    if not send:
+        console.print(f"Messages written to {outbox / f'{first:%Y-%m}'}; nothing was sent (add --send).")
+    sys.exit(0 if report.ok else 1)
+
+
+COMMANDS = [email]

@@ -1,0 +1,60 @@
+"""`kpi-reports scorecards`: the month's PDF scorecards and team summary."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from .. import formatting as fmt
+from ..report import ScorecardRun, render_scorecards
+from ..model import TeamData
+from ..settings import Settings
+from .common import console, month_option, open_team, settings_option, workbook_argument
+from .progress import progress_bar
+
+templates_option = click.option(
+    "--templates", "templates_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A folder with your own copies of the report templates (logo, colours, wording); "
+         "files it lacks come from the built-in ones.")
+out_option = click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+                          default=Path("out"), show_default=True, help="Where the month's folder of PDFs goes.")
+
+
+def render_month(team: TeamData, settings: Settings, month: dt.date, out_dir: Path, agents=None,
+                 templates_dir: Path | None = None, only_missing: bool = False) -> ScorecardRun:
+    with progress_bar(f"Scorecards {month:%Y-%m}") as update:
+        return render_scorecards(team, month, out_dir, settings, agent_ids=agents or None,
+                                 templates_dir=templates_dir, progress=update, only_missing=only_missing)
+
+
+@click.command()
+@workbook_argument
+@month_option()
+@out_option
+@click.option("--agent", "agents", multiple=True, metavar="ID", help="Only this agent (repeat for more).")
+@templates_option
+@settings_option
+def scorecards(workbook: Path, month, out_dir: Path, agents: tuple[str, ...], templates_dir: Path | None,
+               settings_path: Path | None) -> None:
+    """Write the month's PDF scorecard for every active agent, and the team summary.
+
+    Files go to OUT/YYYY-MM/<agent id>-<name>.pdf and OUT/YYYY-MM/team-summary.pdf
+    (and one summary per team when there are several). Numbers are as of the month's last day.
+
+    \b
+    Examples:
+      kpi-reports scorecards team.xlsx --month 2026-10
+      kpi-reports scorecards team.xlsx --month 2026-10 --agent A01 --agent A07 --out reports
+    """
+    team, settings = open_team(workbook, settings_path)
+    run = render_month(team, settings, month.date(), out_dir, agents, templates_dir)
+    console.print(f"{len(run.scorecards)} scorecard(s) for {fmt.month(run.month)} in [bold]{run.folder}[/] "
+                  f"({run.seconds:.1f} s).")
+    for path in filter(None, [run.summary, *run.team_summaries.values()]):
+        console.print(f"Team summary: {path}")
+    for warning in run.warnings:
+        console.print(f"[yellow]Warning:[/] {warning}", markup=True, highlight=False)
+
+
+COMMANDS = [scorecards]
