@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import socket
 from pathlib import Path
 
 import pandas as pd
@@ -46,3 +47,10 @@ def write_workbook(tmp_path: Path):
         return write_team_workbook(tables, tmp_path / f"team{next(counter)}.xlsx")
 
     return write
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now (for the test SMTP servers)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

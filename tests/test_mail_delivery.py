@@ -11,7 +11,6 @@ import io
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
@@ -27,6 +26,7 @@ from kpi_reports.errors import UserError
 from kpi_reports.mail import MailConfig, ScorecardMail, SmtpConfig, deliver
 from kpi_reports.mail.addresses import parse_address
 from kpi_reports.mail.ledger import Ledger
+from conftest import free_port
 
 MONTH = dt.date(2026, 10, 1)
 AGENTS = [  # agent_id, name, Email cell as typed on the Agents sheet
@@ -87,12 +87,6 @@ class Mailbox:
             for r in rcpts:
                 counts[r] = counts.get(r, 0) + 1
         return counts
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

@@ -36,7 +36,8 @@ def refresh(workbook: Path, as_of, settings_path: Path | None) -> None:
 @click.command(name="new-workbook")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--sample", is_flag=True, help="Fill the tables with the sample team instead of leaving them empty.")
-def new_workbook_command(path: Path, sample: bool) -> None:
+@click.option("--force", is_flag=True, help="Replace PATH (and its .py) if they exist.")
+def new_workbook_command(path: Path, sample: bool, force: bool) -> None:
     """Make a ready team workbook PATH (.xlsm) with the refresh button's macro.
 
     Agents, Activity, Leads, Deals and Deal Updates as Excel tables, a Dashboard sheet,
@@ -47,7 +48,7 @@ def new_workbook_command(path: Path, sample: bool) -> None:
     Example:
       kpi-reports new-workbook workbooks/team.xlsm --sample
     """
-    written = new_workbook(path, sample=sample)
+    written = new_workbook(path, sample=sample, overwrite=force)
     console.print(f"Wrote [bold]{written}[/] and {written.with_suffix('.py').name} beside it. "
                   "Open it in Excel with the xlwings add-in and click Run main to refresh.")
 

@@ -63,7 +63,7 @@ if __name__ == "__main__":
 '''
 
 
-def _check_target(path: Path) -> None:
+def _check_target(path: Path, overwrite: bool) -> None:
     if path.suffix.lower() != ".xlsm":
         raise UserError(f"{path.name}: a team workbook with macros must end in .xlsm.")
     if not path.stem.isidentifier() or keyword.iskeyword(path.stem):
@@ -71,8 +71,9 @@ def _check_target(path: Path) -> None:
                         "so use letters, digits and underscores only, not starting with a digit "
                         "(e.g. north_shore_team.xlsm).")
     for existing in (path, path.with_suffix(".py")):
-        if existing.exists():
-            raise UserError(f"{existing} already exists; pick another name or move it away.")
+        if existing.exists() and not overwrite:
+            raise UserError(f"{existing} already exists; pick another name, move it away "
+                            "or pass --force to replace it.")
     if not TEMPLATE.is_file():
         raise UserError(f"The installed xlwings has no {TEMPLATE.name}; reinstall xlwings.")
 
@@ -137,10 +138,10 @@ def _dashboard(ws, tables: dict[str, pd.DataFrame], sample: bool) -> None:
     write_layout(ws, build_layout(compute(team, team.date_range()[1], settings)))
 
 
-def new_workbook(path: str | Path, sample: bool = False) -> Path:
+def new_workbook(path: str | Path, sample: bool = False, overwrite: bool = False) -> Path:
     """Create `path` (.xlsm) and `<stem>.py` beside it; returns the workbook path."""
     path = Path(path)
-    _check_target(path)
+    _check_target(path, overwrite)
     path.parent.mkdir(parents=True, exist_ok=True)
     book = openpyxl.load_workbook(TEMPLATE, keep_vba=True)
     dashboard, conf = book.worksheets[0], book.worksheets[1]

@@ -1,0 +1,95 @@
+"""`kpi-reports email` end to end: sample workbook -> PDFs -> a real SMTP server on 127.0.0.1."""
+from __future__ import annotations
+
+import email
+from collections import Counter
+from email import policy
+
+import pytest
+from aiosmtpd.controller import Controller
+from click.testing import CliRunner
+
+from kpi_reports import load_workbook
+from kpi_reports.cli import main
+from kpi_reports.sample import write_sample_workbook
+from conftest import free_port
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.received: list[tuple[list[str], bytes]] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.received.append((list(envelope.rcpt_tos), envelope.content))
+        return "250 OK"
+
+
+@pytest.fixture(scope="module")
+def workbook(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("team")
+    path = write_sample_workbook(folder / "team.xlsx")
+    (folder / "kpi-reports.toml").write_text('[mail]\nfrom = "Office <office@team.example>"\n')
+    return path
+
+
+@pytest.fixture
+def smtp(monkeypatch):
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    monkeypatch.setenv("KPI_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("KPI_SMTP_PORT", str(controller.port))
+    monkeypatch.setenv("KPI_SMTP_SECURITY", "none")
+    yield inbox
+    controller.stop()
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def test_dry_run_writes_the_outbox_and_sends_nothing(workbook, tmp_path, smtp):
+    out = run("email", workbook, "--month", "2026-10", "--out", tmp_path / "pdf", "--outbox", tmp_path / "ob")
+    assert out.exit_code == 0, out.output
+    assert smtp.received == []
+    emls = list((tmp_path / "ob" / "2026-10").glob("*.eml"))
+    active = load_workbook(workbook).active_agents
+    assert len(emls) == len(active) + 3                       # + a summary for each team's leader
+    assert "nothing was sent" in out.output
+
+
+def test_send_delivers_each_agent_their_own_pdf_once_and_a_rerun_sends_nothing(workbook, tmp_path, smtp):
+    args = ["email", workbook, "--month", "2026-10", "--out", tmp_path / "pdf", "--outbox", tmp_path / "ob",
+            "--send", "--cc-leader"]
+    first = run(*args)
+    assert first.exit_code == 0, first.output
+    team = load_workbook(workbook)
+    active = team.active_agents
+    scorecards = {}
+    for rcpts, raw in smtp.received:
+        msg = email.message_from_bytes(raw, policy=policy.default)
+        if "scorecard" in msg["Subject"]:
+            (pdf,) = [p for p in msg.iter_attachments()]
+            scorecards[msg["To"].addresses[0].addr_spec] = (pdf.get_content(), rcpts)
+    assert set(scorecards) == set(active["email"])
+    pdf_folder = tmp_path / "pdf" / "2026-10"
+    for agent_id, agent in active.iterrows():
+        content, rcpts = scorecards[agent["email"]]
+        (mine,) = [p for p in pdf_folder.glob(f"{agent_id}-*.pdf")]
+        assert content == mine.read_bytes()
+        leader = active[(active["team"] == agent["team"]) & active["leader"]]["email"].iloc[0]
+        assert set(rcpts) == {agent["email"], leader}
+    summaries = Counter(tuple(r) for r, raw in smtp.received if b"team summary" in raw)
+    assert len(summaries) == 3 and set(summaries.values()) == {1}
+
+    count = len(smtp.received)
+    again = run(*args)
+    assert again.exit_code == 0 and len(smtp.received) == count
+    assert "already sent" in again.output
+
+
+def test_send_without_a_sender_is_a_clear_error(tmp_path, smtp):
+    path = write_sample_workbook(tmp_path / "bare.xlsx")
+    out = run("email", path, "--month", "2026-10", "--out", tmp_path / "pdf", "--outbox", tmp_path / "ob", "--send")
+    assert out.exit_code == 2 and "No sender address" in out.output
+    assert smtp.received == []
