@@ -216,6 +216,12 @@ def compute(team: TeamData, as_of: dt.date, settings: Settings | None = None,
     return history(team, [as_of], settings, activity_window)[0]
 
 
+def cohort_span(metric: MetricDef, settings: Settings, as_of: dt.date) -> tuple[dt.date, dt.date]:
+    """First and last Matched day of a cohort metric's leads as of a day (ages P .. P+W-1)."""
+    last = as_of - dt.timedelta(days=metric.play_out_days)
+    return last - dt.timedelta(days=settings.rolling_days - 1), last
+
+
 def month_end(month: dt.date) -> dt.date:
     return month.replace(day=calendar.monthrange(month.year, month.month)[1])
 

@@ -14,7 +14,7 @@ import pytest
 
 from kpi_reports import UserError, load_settings, load_workbook
 from kpi_reports.report import DEFAULT_TEMPLATES, render_scorecards
-from kpi_reports.report.files import safe_stem
+from kpi_reports.filenames import safe_stem
 from kpi_reports.team_workbook import write_team_workbook
 
 MONTH = dt.date(2026, 10, 1)

@@ -27,6 +27,7 @@ from collections.abc import Callable
 import pandas as pd
 import xlwings as xw
 
+from kpi_reports.engine import cohort_span
 from kpi_reports.errors import UserError
 from kpi_reports.formatting import UNDEFINED, day
 from kpi_reports.load import EXCEL_EPOCH, clean_text, parse_days
@@ -111,8 +112,8 @@ def _tables(**given: object) -> dict[str, list[list[object]] | None]:
 
 def why_undefined(metric: MetricDef, settings: Settings, as_of: dt.date) -> str:
     if metric.kind == "cohort":
-        first, last = metric.play_out_days, metric.play_out_days + settings.rolling_days - 1
-        return f"no {metric.population} matched {first} to {last} days before {day(as_of)}"
+        first, last = cohort_span(metric, settings, as_of)
+        return f"no {metric.population} matched {day(first)} to {day(last)}"
     if metric.kind == "activity":
         return f"no {metric.population} in the {settings.rolling_days} days to {day(as_of)}"
     return f"no active deals on {day(as_of)}"

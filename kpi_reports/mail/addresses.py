@@ -6,11 +6,11 @@ never reach a second person because a cell said "dana@x.com, boss@y.com".
 """
 from __future__ import annotations
 
-import hashlib
 import re
-import unicodedata
 from email.headerregistry import Address
 from email.utils import getaddresses
+
+from ..filenames import safe_stem, unique_name
 
 # Line breaks of every kind (incl. U+2028/2029, NEL) and other control characters.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
@@ -62,16 +62,10 @@ def parse_address(raw: object, display_name: str | None = None) -> Address:
         raise AddressError(f"not one valid address: {text!r} ({exc})") from None
 
 
-def safe_filename(*parts: object, suffix: str = "", limit: int = 80, unique: bool = True) -> str:
-    """An ASCII file name from untrusted parts; no path separators, no leading dot.
+def safe_filename(*parts: object, suffix: str = "", unique: bool = True) -> str:
+    """An ASCII file name from untrusted parts (see kpi_reports.filenames).
 
     With `unique`, a short hash of the original parts keeps two names that clean to the
     same text apart (outbox files); without it the name reads cleanly (attachments).
     """
-    joined = "-".join(str(p) for p in parts)
-    ascii_text = unicodedata.normalize("NFKD", joined).encode("ascii", "ignore").decode()
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", ascii_text).strip("._-")[:limit] or "file"
-    if not unique:
-        return stem + suffix
-    digest = hashlib.sha256(joined.encode("utf-8")).hexdigest()[:8]
-    return f"{stem}-{digest}{suffix}"
+    return unique_name(*parts, suffix=suffix) if unique else safe_stem(*parts, fallback="file") + suffix

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .. import formatting as f
+from ..engine import cohort_span
 from ..load import column_name
 from ..model import KpiResult
 from ..settings import MetricDef
@@ -71,10 +72,10 @@ class MonthHistory:
 
 def window_text(m: MetricDef, result: KpiResult) -> str:
     """Which days a metric covers as of the result's day, for the footnote."""
-    d, w = result.as_of, result.settings.rolling_days
+    d = result.as_of
     if m.kind == "cohort":
-        start, end = d - dt.timedelta(days=m.play_out_days + w - 1), d - dt.timedelta(days=m.play_out_days)
-        return f"{m.population.capitalize()} matched {f.span(start, end)}; {m.event} within {m.play_out_days} days."
+        span = f.span(*cohort_span(m, result.settings, d))
+        return f"{m.population.capitalize()} matched {span}; {m.event} within {m.play_out_days} days."
     if m.kind == "activity":
         return f"{m.numerator} ÷ {(m.denominator or '').lower()} logged {f.span(*result.activity_window)}."
     return f"Deals active on {f.day(d)}; updated within {m.max_age_days} days."
@@ -82,10 +83,9 @@ def window_text(m: MetricDef, result: KpiResult) -> str:
 
 def undefined_reason(m: MetricDef, result: KpiResult) -> str:
     """Why a value is "—": the population the window held none of."""
-    d, w = result.as_of, result.settings.rolling_days
+    d = result.as_of
     if m.kind == "cohort":
-        start, end = d - dt.timedelta(days=m.play_out_days + w - 1), d - dt.timedelta(days=m.play_out_days)
-        return f"No {m.population} matched {f.span(start, end)}"
+        return f"No {m.population} matched {f.span(*cohort_span(m, result.settings, d))}"
     if m.kind == "activity":
         return f"No {m.population} logged {f.span(*result.activity_window)}"
     return f"No active deals on {f.day(d)}"

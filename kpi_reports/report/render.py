@@ -22,7 +22,7 @@ from ..errors import UserError
 from ..model import TeamData
 from ..settings import Settings, load_settings
 from .context import MonthHistory, scorecard_context, summary_context
-from .files import FileNamer
+from ..filenames import FileNamer
 from .templates import STYLESHEET, TemplateFolders, make_fetcher
 
 Progress = Callable[[int, int], None]

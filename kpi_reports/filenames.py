@@ -1,6 +1,11 @@
-"""Safe, distinct PDF file names from untrusted agent IDs, names and team names."""
+"""Safe file names from untrusted workbook text (agent IDs, names, team names).
+
+One cleaning rule for every file we write: ASCII letters, digits and . _ - only, no
+leading dot, no "..", never a path separator, so no name can leave its folder.
+"""
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from pathlib import Path
@@ -8,13 +13,19 @@ from pathlib import Path
 MAX_STEM = 80
 
 
-def safe_stem(*parts: object) -> str:
+def safe_stem(*parts: object, fallback: str = "agent", limit: int = MAX_STEM) -> str:
     """ "A01", "José ../../x" -> "A01-Jose_.x": ASCII letters, digits, . _ - only, no leading dot."""
     text = "-".join(str(p).strip() for p in parts if str(p).strip())
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     text = re.sub(r"[^A-Za-z0-9._-]+", "_", text)
     text = re.sub(r"\.{2,}", ".", text).strip("._-")
-    return text[:MAX_STEM].rstrip("._-") or "agent"
+    return text[:limit].rstrip("._-") or fallback
+
+
+def unique_name(*parts: object, suffix: str = "") -> str:
+    """safe_stem plus a short hash of the raw parts: two names that clean alike stay apart."""
+    digest = hashlib.sha256("-".join(str(p) for p in parts).encode("utf-8")).hexdigest()[:8]
+    return f"{safe_stem(*parts, fallback='file')}-{digest}{suffix}"
 
 
 class FileNamer:
