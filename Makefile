@@ -20,8 +20,7 @@ $(VENV)/.installed: pyproject.toml .ci/install-system-packages
 demo: setup
 	$(KPI) demo $(SAMPLE)
 	$(KPI) metrics $(SAMPLE) --as-of 2026-10-31
-	@echo "(check exits 1 when it finds problems; the sample has some on purpose)"
-	-$(KPI) check $(SAMPLE)
+	$(KPI) check $(SAMPLE) || echo "(check exits 1 when it finds problems: the sample has some on purpose)"
 	$(KPI) new-workbook workbooks/team.xlsm --sample --force
 	$(KPI) refresh workbooks/team.xlsm --as-of 2026-10-31
 	$(KPI) scorecards $(SAMPLE) --month $(MONTH) --out out
@@ -34,4 +33,4 @@ bench: setup
 	$(PY) benchmarks/bench_engine.py
 
 clean:
-	rm -rf $(VENV) workbooks/*.xlsx workbooks/*.xlsm out outbox
+	rm -rf $(VENV) workbooks/*.xlsx workbooks/*.xlsm workbooks/*.py out outbox

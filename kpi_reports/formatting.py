@@ -12,10 +12,12 @@ def _missing(x: object) -> bool:
 
 
 def percent(rate: float | None, digits: int = 0) -> str:
-    """0.6 -> "60%"; undefined -> "—"."""
+    """0.6 -> "60%"; 0.625 -> "63%" (halves round up, as Excel's 0% format does); undefined -> "—"."""
     if _missing(rate):
         return UNDEFINED
-    return f"{rate * 100:.{digits}f}%"
+    scale = 10 ** digits
+    shown = math.floor(round(rate * 100 * scale, 6) + 0.5) / scale
+    return f"{shown:.{digits}f}%"
 
 
 def count(x: float | None) -> str:

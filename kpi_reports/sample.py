@@ -26,8 +26,8 @@ LAST = ["Lee", "Alvarez", "Shah", "Brooks", "Khan", "O'Brien", "Kim", "Moreno", 
 TEAMS = ["North Shore", "Downtown", "Coastal"]
 
 # (sheet, what was done) — the deliberate problems the demo workbook carries
+SAMPLE_INACTIVE = "A25"   # Active = No: no metrics, no scorecard (not a data problem)
 SAMPLE_PROBLEMS = [
-    ("Agents", "agent A25 is inactive (Active = No)"),
     ("Leads", "a Met day before Matched"), ("Leads", "Type 'Renter'"),
     ("Leads", "Scheduled typed as 'call back'"), ("Leads", "a duplicate Lead ID"),
     ("Activity", "a negative Calls count"), ("Activity", "a row for unknown agent A99"),

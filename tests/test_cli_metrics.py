@@ -27,7 +27,7 @@ def run(*args):
 def test_json_is_the_spec_document(sample):
     out = run("metrics", sample, "--as-of", "2026-10-31", "--json")
     assert out.exit_code == 0
-    doc = json.loads(out.output)
+    doc = json.loads(out.stdout)
     engine = compute(load_workbook(sample), SAMPLE_END)
     assert set(doc) == {"as_of", "agents", "benchmarks", "data_quality"}
     assert doc["as_of"] == "2026-10-31"
@@ -45,7 +45,7 @@ def test_json_is_the_spec_document(sample):
 
 def test_csv_has_one_row_per_agent_and_metric(sample):
     out = run("metrics", sample, "--as-of", "2026-10-31", "--csv")
-    rows = list(csv.DictReader(io.StringIO(out.output)))
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
     engine = compute(load_workbook(sample), SAMPLE_END)
     assert list(rows[0]) == ["agent_id", "metric", "numerator", "denominator", "value"]
     assert len(rows) == len(engine.agents) * len(engine.metrics)
@@ -56,7 +56,8 @@ def test_csv_has_one_row_per_agent_and_metric(sample):
 def test_table_shows_agents_and_benchmark_rows(sample):
     out = run("metrics", sample, "--as-of", "2026-10-31")
     assert out.exit_code == 0
-    assert "Dana Lee" in out.output and "Average" in out.output and "Top 10%" in out.output
+    assert "A01" in out.stdout and "Average" in out.stdout and "Top 10%" in out.stdout
+    assert "funnel: Oct 2 – Oct 31, 2026" in out.stdout
 
 
 def test_check_lists_problems_and_exits_1(sample):
@@ -74,7 +75,15 @@ def test_check_exits_0_on_clean_data(write_workbook):
 def test_without_as_of_it_uses_today(write_workbook):
     import datetime as dt
     out = run("metrics", write_workbook(), "--json")
-    assert json.loads(out.output)["as_of"] == dt.date.today().isoformat()
+    assert json.loads(out.stdout)["as_of"] == dt.date.today().isoformat()
+
+
+def test_a_day_past_the_data_gets_a_note_on_stderr(write_workbook):
+    path = write_workbook(activity=[{"Date": days_before(40), "Agent ID": "A01", "Calls": 3}])
+    out = run("metrics", path, "--as-of", AS_OF.isoformat(), "--json")
+    assert out.exit_code == 0
+    assert "the data ends Sep 21, 2026" in out.stderr and "--as-of 2026-09-21" in out.stderr
+    assert json.loads(out.stdout)["as_of"] == AS_OF.isoformat()
 
 
 def test_help_teaches_with_examples():
@@ -90,5 +99,5 @@ def test_bad_date_is_a_usage_error(sample):
 def test_settings_file_beside_the_workbook_is_used(write_workbook):
     path = write_workbook(activity=[{"Date": days_before(12), "Agent ID": "A01", "Calls": 10, "Contacts": 5}])
     (path.parent / "kpi-reports.toml").write_text("[windows]\nrolling_days = 7\n")
-    doc = json.loads(run("metrics", path, "--as-of", AS_OF.isoformat(), "--json").output)
+    doc = json.loads(run("metrics", path, "--as-of", AS_OF.isoformat(), "--json").stdout)
     assert doc["agents"][0]["metrics"]["contact_rate"]["denominator"] == 0

@@ -13,7 +13,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from kpi_reports import compute, load_settings, load_workbook
-from kpi_reports.excel.dashboard import FIRST_METRIC_COL, build_layout
+from kpi_reports.excel.dashboard import BANDS, FIRST_METRIC_COL, GRID_TOP, build_layout
 from kpi_reports.excel.dashboard_xlsx import layout_bytes
 from kpi_reports.excel.refresh import refresh_workbook
 from kpi_reports.sample import sample_tables
@@ -60,7 +60,66 @@ def test_dashboard_values_equal_the_engine_when_read_back(result):
     averages = [ws.cell(bench, FIRST_METRIC_COL + 3 * k).value for k in range(len(result.metrics))]
     assert averages == pytest.approx(list(result.benchmarks["average"]))
     assert ws.cell(bench + 1, 1).value == "Top 10%"
-    assert ws["B2"].value.date() == AS_OF and ws["B2"].number_format == "yyyy-mm-dd"
+
+
+def test_as_of_and_refresh_time_are_real_dates_shown_like_the_pdfs(result):
+    refreshed = dt.datetime(2026, 11, 2, 9, 5, 30)
+    ws = openpyxl.load_workbook(io.BytesIO(layout_bytes(build_layout(result, refreshed)))).active
+    assert (ws["A2"].value, ws["A3"].value) == ("As of", "Refreshed")
+    assert ws["B2"].is_date and ws["B2"].value == dt.datetime(2026, 10, 31)
+    assert ws["B2"].number_format == "mmm d, yyyy"
+    assert ws["B3"].is_date and ws["B3"].value == dt.datetime(2026, 11, 2, 9, 5, 30)
+    assert ws["B3"].number_format == "mmm d, yyyy h:mm"
+
+
+def _benchmark_rows(ws) -> list[tuple]:
+    return [r for r in ws.iter_rows(values_only=True) if r[0] in ("Average", "Top 10%")]
+
+
+def test_benchmark_rows_name_their_label_once_with_a_note_beside_it(result):
+    ws = openpyxl.load_workbook(io.BytesIO(layout_bytes(build_layout(result)))).active
+    rows = _benchmark_rows(ws)
+    assert [r[0] for r in rows] == ["Average", "Top 10%"]
+    assert [r[1] for r in rows] == ["mean of agents with a rate", "mean of the best 10%"]
+    assert all(r.count(r[0]) == 1 and r[2] is None for r in rows)
+
+
+def test_chart_value_axis_is_0_to_100_percent_and_labels_benchmarks_from_column_a(result):
+    data = layout_bytes(build_layout(result))
+    chart = zipfile.ZipFile(io.BytesIO(data)).read("xl/charts/chart1.xml").decode()
+    scaling = chart[chart.index("<valAx>"):chart.index("</valAx>")]
+    assert '<max val="1"' in scaling and '<min val="0"' in scaling
+    assert '<numFmt formatCode="0%" sourceLinked="0"' in scaling
+    first, bench = GRID_TOP + 2, GRID_TOP + 2 + len(result.agents)
+    assert (f"<f>('Dashboard'!$B${first}:$B${bench - 1},'Dashboard'!$A${bench}:$A${bench + 1})</f>"
+            in chart)
+
+
+def test_colour_key_names_the_colours_the_rules_really_use(result):
+    ws = openpyxl.load_workbook(io.BytesIO(layout_bytes(build_layout(result)))).active
+    first_rate = next(cf for cf in ws.conditional_formatting if str(cf.sqref).startswith("D"))
+    rule_fills = [rule.dxf.fill.bgColor.rgb[-6:] for rule in first_rate.rules]
+    assert [rule.formula[0].count(">=") for rule in first_rate.rules] == [1, 1, 0]  # top, avg, below
+    key = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "Rate colours")
+    words = [ws.cell(key + i, 1).value for i in (1, 2, 3)]
+    assert words == ["Green", "Amber", "Red"] == [b.word for b in BANDS]
+    assert [ws.cell(key + i, 1).fill.start_color.rgb[-6:] for i in (1, 2, 3)] == rule_fills
+    assert [ws.cell(key + i, 2).value for i in (1, 2, 3)] == [
+        "rate at or above Top 10%", "rate at or above Average, below Top 10%", "rate below Average"]
+    colour_words = {w for row in ws.iter_rows(values_only=True) for v in row if isinstance(v, str)
+                    for w in ("green", "amber", "red", "blue", "yellow", "orange") if w in v.lower().split()}
+    assert colour_words == {"green", "amber", "red"}
+
+
+def test_dashboard_prints_landscape_one_page_wide_with_the_grid_header_repeated(result):
+    layout = build_layout(result)
+    ws = openpyxl.load_workbook(io.BytesIO(layout_bytes(layout))).active
+    assert ws.page_setup.orientation == "landscape"
+    assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.print_title_rows == f"${GRID_TOP}:${GRID_TOP + 1}"
+    chart_row = int(layout.chart.anchor[1:])
+    assert [b.id for b in ws.row_breaks.brk] == [chart_row - 1]     # the chart starts a page
 
 
 def test_colours_are_live_conditional_formats_against_the_benchmark_rows(result):

@@ -27,7 +27,7 @@ def test_sample_round_trips_through_the_workbook(team):
     assert len(team.leads) == len(tables["Leads"]) - 1            # one duplicate Lead ID
     assert len(team.activity) == len(tables["Activity"]) - 1      # the unknown agent's row
     assert set(team.leads["type"].dropna()) == {"Buyer", "Seller", "Offers"}
-    assert len(team.problems) == len(SAMPLE_PROBLEMS) - 1         # the inactive agent is not a problem
+    assert len(team.problems) == len(SAMPLE_PROBLEMS)
     first, last = team.date_range()
     assert first == dt.date(2025, 5, 1) and last == dt.date(2026, 10, 31)
 

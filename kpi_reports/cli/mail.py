@@ -9,8 +9,8 @@ import click
 from rich.table import Table
 from rich.text import Text
 
-from ..engine import compute
-from ..engine import month_end
+from ..engine import compute, month_end
+from ..errors import UserError
 from ..mail import MailConfig, MailReport, ScorecardMail, SmtpConfig, deliver
 from ..mail.report import WORDS
 from ..model import KpiResult, TeamData
@@ -49,6 +49,16 @@ def summary_mails(result: KpiResult, run: ScorecardRun, config: MailConfig) -> l
         if leader and pdf:
             mails.append(ScorecardMail.team_summary(team_name, str(leader), run.month, [], pdf))
     return mails
+
+
+def check_resend(team: TeamData, resend: tuple[str, ...]) -> None:
+    """Before any work: every --resend names an active agent or a team (team:NAME)."""
+    active = team.active_agents
+    known = set(active["agent_id"]) | {f"team:{t}" for t in active["team"] if t}
+    unknown = [r for r in resend if r not in known]
+    if unknown:
+        raise UserError(f"--resend {', '.join(unknown)}: not an active agent's ID (as on the Agents sheet) "
+                        f"nor team:NAME. For example: --resend {active['agent_id'].iloc[0]}.")
 
 
 def report_table(report: MailReport) -> Table:
@@ -94,6 +104,7 @@ def email(workbook: Path, month, send: bool, resend: tuple[str, ...], cc_leader:
       kpi-reports email team.xlsx --month 2026-10 --send --resend A07
     """
     team, settings = open_team(workbook, settings_path)
+    check_resend(team, resend)
     first: dt.date = month.date().replace(day=1)
     config = MailConfig.from_settings(settings, leaders=leaders_from_agents(team))
     smtp = SmtpConfig.from_settings(settings) if send else None

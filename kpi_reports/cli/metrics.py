@@ -1,34 +1,40 @@
 """`kpi-reports metrics` and `kpi-reports check`."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from pathlib import Path
 
 import click
+from rich import box
 from rich.table import Table
 
 from .. import formatting as fmt
 from ..engine import compute
-from ..model import KpiResult, Problem
-from .common import as_of_option, console, open_team, settings_option, to_date, workbook_argument
+from ..model import KpiResult, Problem, TeamData
+from .common import as_of_option, console, console_err, open_team, settings_option, to_date, workbook_argument
 
 
-def metrics_table(result: KpiResult) -> Table:
-    table = Table(title=f"KPIs as of {fmt.day(result.as_of)}", title_justify="left",
+def metrics_table(result: KpiResult, width: int) -> Table:
+    """Agents down, metrics across; names are left out on terminals narrower than 100 columns."""
+    with_names = width >= 100
+    table = Table(title=f"KPIs as of {fmt.day(result.as_of)} (funnel: {fmt.span(*result.activity_window)})",
+                  title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True,
                   caption="— = undefined (no leads, deals or calls in the window)", caption_justify="left")
     table.add_column("Agent", no_wrap=True)
-    table.add_column("Name", no_wrap=True, max_width=22)
+    if with_names:
+        table.add_column("Name", no_wrap=True, max_width=22, overflow="ellipsis")
     for metric in result.metrics:
-        table.add_column(metric.short, justify="right")
+        table.add_column(metric.short, justify="right", min_width=max(map(len, metric.short.split())))
     values = result.values["value"].unstack("metric")
     for agent_id, row in values.iterrows():
-        table.add_row(agent_id, result.agents.at[agent_id, "name"],
-                      *(fmt.percent(row[m.id]) for m in result.metrics), style=None)
+        name = [result.agents.at[agent_id, "name"]] if with_names else []
+        table.add_row(agent_id, *name, *(fmt.percent(row[m.id]) for m in result.metrics))
     table.add_section()
     for key, label in (("average", "Average"), ("top10", "Top 10%")):
-        table.add_row("", f"[bold]{label}[/]", *(fmt.percent(result.benchmarks.at[m.id, key])
-                                                 for m in result.metrics))
+        table.add_row(f"[bold]{label}[/]", *([""] if with_names else []),
+                      *(fmt.percent(result.benchmarks.at[m.id, key]) for m in result.metrics))
     return table
 
 
@@ -41,6 +47,18 @@ def problems_table(problems: list[Problem]) -> Table:
     return table
 
 
+def warn_outside_data(team: TeamData, as_of: dt.date) -> None:
+    """Numbers for a day past the data look real but count nothing new: say so (stderr)."""
+    first, last = team.date_range()
+    if first is None:
+        console_err.print("[yellow]Note:[/] the workbook has no dated rows yet; every value is undefined.")
+    elif as_of > last + dt.timedelta(days=1):
+        console_err.print(f"[yellow]Note:[/] the data ends {fmt.day(last)}; as of {fmt.day(as_of)} the "
+                          f"windows miss {(as_of - last).days} days of data. Use --as-of {last:%Y-%m-%d}?")
+    elif as_of < first:
+        console_err.print(f"[yellow]Note:[/] the data starts {fmt.day(first)}, after {fmt.day(as_of)}.")
+
+
 def result_csv(result: KpiResult) -> str:
     frame = result.values[["numerator", "denominator", "value"]].reset_index()
     return frame.to_csv(index=False, lineterminator="\n", float_format="%.10g")
@@ -49,7 +67,7 @@ def result_csv(result: KpiResult) -> str:
 @click.command()
 @workbook_argument
 @as_of_option()
-@click.option("--json", "as_json", is_flag=True, help="Print the JSON document of SPEC.md instead of a table.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (as_of, agents, benchmarks, data_quality; see README) instead of a table.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV: agent_id, metric, numerator, denominator, value.")
 @settings_option
 def metrics(workbook: Path, as_of, as_json: bool, as_csv: bool, settings_path: Path | None) -> None:
@@ -65,12 +83,13 @@ def metrics(workbook: Path, as_of, as_json: bool, as_csv: bool, settings_path: P
         raise click.UsageError("Choose one of --json and --csv.")
     team, settings = open_team(workbook, settings_path)
     result = compute(team, to_date(as_of), settings)
+    warn_outside_data(team, result.as_of)
     if as_json:
         click.echo(json.dumps(result.to_json_dict(), indent=2, ensure_ascii=False))
     elif as_csv:
         click.echo(result_csv(result), nl=False)
     else:
-        console.print(metrics_table(result))
+        console.print(metrics_table(result, console.width))
         if result.data_quality:
             console.print(f"{len(result.data_quality)} data-quality problem(s): "
                           f"see `kpi-reports check {workbook}`.")

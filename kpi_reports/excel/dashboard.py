@@ -19,7 +19,7 @@ from kpi_reports.formatting import UNDEFINED, day
 from kpi_reports.model import KpiResult
 
 SHEET = "Dashboard"
-RATE, COUNT, DATE, STAMP = "0%", "#,##0", "yyyy-mm-dd", "yyyy-mm-dd hh:mm"
+RATE, COUNT, DATE, STAMP = "0%", "#,##0", "mmm d, yyyy", "mmm d, yyyy h:mm"   # dates read as in the PDFs
 GRID_TOP = 6                 # row of the metric labels; sub-headers below, agents below that
 FIRST_METRIC_COL = 4         # A = Agent ID, B = Name, C = Team
 CHART_ROWS = 18              # rows left free for the chart under the grid
@@ -44,7 +44,28 @@ STYLES = {
     "benchmark": Style(bold=True, fill="F2F2F2"),
     "undefined": Style(color="808080", align="center"),
     "note": Style(italic=True, color="595959"),
+    "benchmark_note": Style(italic=True, color="595959", fill="F2F2F2"),
+    "left": Style(align="left"),
 }
+
+
+@dataclass(frozen=True)
+class Band:
+    """One colour of the Rate columns: its word, fill and font, and when it applies
+    ({top} stands for the Top 10% label)."""
+
+    word: str
+    fill: str
+    font: str
+    meaning: str
+
+
+# In rule order; the conditional formats and the colour key on the sheet both read these.
+BANDS = (Band("Green", "C6EFCE", "006100", "at or above {top}"),
+         Band("Amber", "FFEB9C", "9C5700", "at or above Average, below {top}"),
+         Band("Red", "FFC7CE", "9C0006", "below Average"))
+STYLES.update({f"band:{b.word}": Style(bold=True, color=b.font, fill=b.fill, align="center")
+               for b in BANDS})
 
 
 @dataclass(frozen=True)
@@ -73,6 +94,20 @@ class ChartSpec:
     series_name: str
     width_cm: float = 24.0
     height_cm: float = 8.5
+    y_min: float = 0.0               # rates are 0..100%
+    y_max: float = 1.0
+    y_format: str = RATE
+
+
+@dataclass(frozen=True)
+class PageSetup:
+    """Print as landscape, one page wide, the grid header repeated on every page."""
+
+    title_rows: str                  # e.g. "6:7"
+    breaks: tuple[int, ...] = ()     # a page starts after each of these rows
+    landscape: bool = True
+    fit_width: int = 1
+    fit_height: int = 0              # 0 = as many pages tall as needed
 
 
 @dataclass
@@ -83,6 +118,7 @@ class Layout:
     rules: list[Rule] = field(default_factory=list)
     chart: ChartSpec | None = None
     freeze: str = "D7"
+    page: PageSetup = PageSetup(f"{GRID_TOP}:{GRID_TOP + 1}")
 
     def put(self, row: int, col: int, value: object, style: str = "", number_format: str = "") -> None:
         if isinstance(value, float) and pd.isna(value):
@@ -148,8 +184,9 @@ def build_layout(result: KpiResult, refreshed: dt.datetime | None = None,
     _header(layout, result, refreshed)
     first, bench = _grid(layout, result)
     _colours(layout, result, first, bench)
-    _chart(layout, result, first, bench, chart_metric)
-    _data_quality(layout, result, bench + 2 + CHART_ROWS + 1)
+    key_end = _colour_key(layout, result, bench + 3)
+    _chart(layout, result, first, bench, chart_metric, key_end + 2)
+    _data_quality(layout, result, key_end + 2 + CHART_ROWS + 1)
     return layout
 
 
@@ -157,12 +194,17 @@ def _header(layout: Layout, result: KpiResult, refreshed: dt.datetime) -> None:
     start, end = result.activity_window
     layout.put(1, 1, "KPI Dashboard", "title")
     for row, (label, value, fmt) in enumerate((
-            ("As of", result.as_of, DATE), ("Refreshed", refreshed, STAMP),
+            ("As of", _datetime(result.as_of), DATE), ("Refreshed", refreshed, STAMP),
             ("Activity window", f"{day(start)} to {day(end)}", ""),
             ("Settings", result.settings.source, "")), start=2):
         layout.put(row, 1, label, "label")
-        layout.put(row, 2, value, number_format=fmt)
+        layout.put(row, 2, value, "left", fmt)
     layout.widths.update({1: 15, 2: 22, 3: 14})
+
+
+def _datetime(day_: dt.date) -> dt.datetime:
+    """A date as midnight: the same serial number in Excel, and one type for both writers."""
+    return dt.datetime.combine(day_, dt.time())
 
 
 def _grid(layout: Layout, result: KpiResult) -> tuple[int, int]:
@@ -193,12 +235,20 @@ def _grid(layout: Layout, result: KpiResult) -> tuple[int, int]:
             else:
                 layout.put(r, col + 1, None, style)
                 layout.put(r, col + 2, None, style)
+    for r, note in zip((bench, bench + 1), benchmark_notes(result)):
+        layout.put(r, 2, note, "benchmark_note")
     layout.freeze = _ref(first, FIRST_METRIC_COL)
+    layout.page = PageSetup(f"{top}:{top + 1}")
     return first, bench
 
 
+def benchmark_notes(result: KpiResult) -> tuple[str, str]:
+    """What the Name cell of the Average and Top 10% rows says (SPEC: Benchmarks)."""
+    return "mean of agents with a rate", f"mean of the best {result.settings.top_percent}%"
+
+
 def _colours(layout: Layout, result: KpiResult, first: int, bench: int) -> None:
-    """Green at or above Top 10%, amber at or above Average, red below Average."""
+    """BANDS[0] at or above Top 10%, BANDS[1] at or above Average, BANDS[2] below Average."""
     last = bench - 1
     if last < first:
         return
@@ -207,28 +257,42 @@ def _colours(layout: Layout, result: KpiResult, first: int, bench: int) -> None:
         letter = get_column_letter(col)
         cell, avg, top = f"{letter}{first}", f"{letter}${bench}", f"{letter}${bench + 1}"
         cells = f"{letter}{first}:{letter}{last}"
-        layout.rules += [
-            Rule(cells, f"AND(ISNUMBER({cell}),ISNUMBER({top}),{cell}>={top})", "C6EFCE", "006100"),
-            Rule(cells, f"AND(ISNUMBER({cell}),ISNUMBER({avg}),{cell}>={avg},"
-                        f"OR(NOT(ISNUMBER({top})),{cell}<{top}))", "FFEB9C", "9C5700"),
-            Rule(cells, f"AND(ISNUMBER({cell}),ISNUMBER({avg}),{cell}<{avg})", "FFC7CE", "9C0006"),
-        ]
+        tests = (f"AND(ISNUMBER({cell}),ISNUMBER({top}),{cell}>={top})",
+                 (f"AND(ISNUMBER({cell}),ISNUMBER({avg}),{cell}>={avg},"
+                  f"OR(NOT(ISNUMBER({top})),{cell}<{top}))"),
+                 f"AND(ISNUMBER({cell}),ISNUMBER({avg}),{cell}<{avg})")
+        layout.rules += [Rule(cells, test, band.fill, band.font) for test, band in zip(tests, BANDS)]
 
 
-def _chart(layout: Layout, result: KpiResult, first: int, bench: int, chart_metric: str | None) -> None:
+def _colour_key(layout: Layout, result: KpiResult, row: int) -> int:
+    """The key under the grid, from BANDS itself so its words match the colours; returns its last row."""
+    top = benchmark_labels(result)[1]
+    layout.put(row, 1, "Rate colours", "label")
+    for r, band in enumerate(BANDS, start=row + 1):
+        layout.put(r, 1, band.word, f"band:{band.word}")
+        layout.put(r, 2, "rate " + band.meaning.format(top=top), "note")
+    last = row + len(BANDS) + 1
+    layout.put(last, 1, UNDEFINED, "undefined")
+    layout.put(last, 2, "no rate: nothing to count in the window", "note")
+    return last
+
+
+def _chart(layout: Layout, result: KpiResult, first: int, bench: int, chart_metric: str | None,
+           row: int) -> None:
+    """A bar per agent (labelled by Name) and per benchmark (labelled by column A), at `row`."""
     if not result.metrics or bench <= first:
         return
     ids = result.settings.metric_ids
     k = ids.index(chart_metric) if chart_metric in ids else 0
     col = FIRST_METRIC_COL + 3 * k
     label = result.metrics[k].label
+    names = f"{_ref(first, 2, True)}:{_ref(bench - 1, 2, True)}"
+    benchmarks = f"{_ref(bench, 1, True)}:{_ref(bench + 1, 1, True)}"
     layout.chart = ChartSpec(
-        title=f"{label} by agent, as of {day(result.as_of)}", anchor=_ref(bench + 3, 1),
-        categories=f"{_ref(first, 2, True)}:{_ref(bench + 1, 2, True)}",
+        title=f"{label} by agent, as of {day(result.as_of)}", anchor=_ref(row, 1),
+        categories=f"{names},{benchmarks}",
         values=f"{_ref(first, col, True)}:{_ref(bench + 1, col, True)}", series_name=label)
-    # the Name column is blank on benchmark rows; the chart labels them from column A
-    layout.put(bench, 2, benchmark_labels(result)[0], "benchmark")
-    layout.put(bench + 1, 2, benchmark_labels(result)[1], "benchmark")
+    layout.page = PageSetup(layout.page.title_rows, breaks=(row - 1,))
 
 
 def _data_quality(layout: Layout, result: KpiResult, row: int) -> None:

@@ -17,7 +17,9 @@ from openpyxl.utils import get_column_letter
 from .dashboard import STYLES, Layout, Style
 
 XL_EXPRESSION = 2          # XlFormatConditionType.xlExpression
-XL_CENTER = -4108
+XL_ALIGN = {"center": -4108, "left": -4131}     # XlHAlign
+XL_LANDSCAPE, XL_PORTRAIT = 2, 1
+XL_VALUE_AXIS = 2
 POINTS_PER_CM = 28.35
 
 
@@ -61,8 +63,8 @@ def _style(rng, style: Style) -> None:
         rng.color = "#" + style.fill
     if style.wrap:
         rng.wrap_text = True
-    if style.align == "center" and sys.platform.startswith("win"):
-        rng.api.HorizontalAlignment = XL_CENTER
+    if style.align in XL_ALIGN and sys.platform.startswith("win"):
+        rng.api.HorizontalAlignment = XL_ALIGN[style.align]
 
 
 def write_layout_live(sheet, layout: Layout) -> None:
@@ -90,6 +92,7 @@ def write_layout_live(sheet, layout: Layout) -> None:
         sheet.range((1, col)).column_width = width
     if sys.platform.startswith("win"):
         _conditional_formats(sheet, layout)
+        _page_setup(sheet, layout)
     if layout.chart:
         _chart(sheet, layout)
     sheet.activate()
@@ -109,16 +112,35 @@ def _conditional_formats(sheet, layout: Layout) -> None:
     sheet.range("A1").select()
 
 
+def _page_setup(sheet, layout: Layout) -> None:
+    """PageSetup through COM (Windows): landscape, pages wide x tall, title rows, breaks."""
+    page, setup = layout.page, sheet.api.PageSetup
+    setup.Orientation = XL_LANDSCAPE if page.landscape else XL_PORTRAIT
+    setup.Zoom = False
+    setup.FitToPagesWide = page.fit_width
+    setup.FitToPagesTall = page.fit_height or False
+    first, last = page.title_rows.split(":")
+    setup.PrintTitleRows = f"${first}:${last}"
+    sheet.api.ResetAllPageBreaks()
+    for row in page.breaks:
+        sheet.api.HPageBreaks.Add(sheet.range((row + 1, 1)).api)
+
+
 def _chart(sheet, layout: Layout) -> None:
     spec = layout.chart
     anchor = sheet.range(spec.anchor)
     chart = sheet.charts.add(left=anchor.left, top=anchor.top,
                              width=spec.width_cm * POINTS_PER_CM, height=spec.height_cm * POINTS_PER_CM)
     chart.chart_type = "column_clustered"
-    chart.set_source_data(sheet.range(f"{spec.categories},{spec.values}"))
+    chart.set_source_data(sheet.range(spec.values))
     if sys.platform.startswith("win"):
         com = chart.api[1]
+        quoted = "'" + sheet.name.replace("'", "''") + "'"
+        com.SeriesCollection(1).XValues = "=(" + ",".join(
+            f"{quoted}!{part}" for part in spec.categories.split(",")) + ")"
         com.HasTitle = True
         com.ChartTitle.Text = spec.title
         com.HasLegend = False
-        com.Axes(2).TickLabels.NumberFormat = "0%"
+        axis = com.Axes(XL_VALUE_AXIS)
+        axis.MinimumScale, axis.MaximumScale = spec.y_min, spec.y_max
+        axis.TickLabels.NumberFormat = spec.y_format

@@ -9,9 +9,11 @@ import io
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
+from openpyxl.chart.data_source import AxDataSource, StrRef
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.utils import get_column_letter, quote_sheetname, range_boundaries
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .dashboard import STYLES, Layout, Style
@@ -50,6 +52,17 @@ def write_layout(ws: Worksheet, layout: Layout) -> None:
     if layout.chart:
         ws.add_chart(_bar_chart(ws, layout), layout.chart.anchor)
     ws.freeze_panes = layout.freeze
+    _page_setup(ws, layout)
+
+
+def _page_setup(ws: Worksheet, layout: Layout) -> None:
+    page = layout.page
+    ws.page_setup.orientation = "landscape" if page.landscape else "portrait"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = page.fit_width, page.fit_height
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = page.title_rows
+    for row in page.breaks:
+        ws.row_breaks.append(Break(id=row))
 
 
 def _bar_chart(ws: Worksheet, layout: Layout) -> BarChart:
@@ -57,14 +70,15 @@ def _bar_chart(ws: Worksheet, layout: Layout) -> BarChart:
     chart = BarChart()
     chart.type, chart.title, chart.legend = "col", spec.title, None
     chart.width, chart.height = spec.width_cm, spec.height_cm
-    chart.y_axis.number_format, chart.y_axis.majorGridlines = "0%", chart.y_axis.majorGridlines
+    chart.y_axis.scaling.min, chart.y_axis.scaling.max = spec.y_min, spec.y_max
+    chart.y_axis.number_format = spec.y_format
     chart.y_axis.delete = chart.x_axis.delete = False
     min_col, min_row, max_col, max_row = range_boundaries(spec.values.replace("$", ""))
     data = Reference(ws, min_col=min_col, min_row=min_row, max_col=max_col, max_row=max_row)
-    min_col, min_row, max_col, max_row = range_boundaries(spec.categories.replace("$", ""))
-    cats = Reference(ws, min_col=min_col, min_row=min_row, max_col=max_col, max_row=max_row)
     chart.add_data(data, titles_from_data=False)
-    chart.set_categories(cats)
+    sheet = quote_sheetname(ws.title)
+    ranges = ",".join(f"{sheet}!{part}" for part in spec.categories.split(","))
+    chart.series[0].cat = AxDataSource(strRef=StrRef(f=f"({ranges})" if "," in ranges else ranges))
     chart.series[0].tx = None
     return chart
 

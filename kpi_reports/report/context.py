@@ -107,11 +107,14 @@ def focus_gaps(metrics: Sequence[MetricDef], values: Sequence[float], averages: 
 
 
 def _status(value: float, average: float, top: float) -> str:
+    """Compared as shown on the page, so "62%" is never called above an Average of "62%"."""
     if math.isnan(value) or math.isnan(average):
         return "none"
     if value >= top:
         return "top"
-    return "above" if value >= average else "below"
+    if f.percent(value) == f.percent(average):
+        return "at"
+    return "above" if value > average else "below"
 
 
 def _tiles(h: MonthHistory, i: int, p: Palette) -> list[dict]:
