@@ -127,8 +127,8 @@ def hostile_templates(tmp_path, spy_server):
     (tmp_path / "secret.svg").write_text(_svg_text("OUTSIDESECRET"))
     (folder / "own.svg").write_text(_svg_text("INSIDEIMAGE"))
     page = (DEFAULT_TEMPLATES / "scorecard.html").read_text().replace(
-        '<body class="scorecard">',
-        f'<body class="scorecard"><img src="own.svg"><img src="../secret.svg"><img src="file:///etc/hostname">'
+        '{% block content %}',
+        f'{{% block content %}}<img src="own.svg"><img src="../secret.svg"><img src="file:///etc/hostname">'
         f'<img src="http://127.0.0.1:{port}/template.png"><p>Custom wording here</p>')
     (folder / "scorecard.html").write_text(page)
     (folder / "theme.toml").write_text('page_size = "A4"\n[colours]\nbrand = "#7a1f5c"\n')
