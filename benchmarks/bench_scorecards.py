@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import resource
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -35,20 +37,71 @@ def _peak_mb(who: int) -> float:
     return resource.getrusage(who).ru_maxrss / 1024
 
 
+class WorkerPeak:
+    """Largest peak RSS (VmHWM) among this process's descendants, sampled from /proc.
+
+    The render workers are forkserver children, which getrusage(RUSAGE_CHILDREN) never sees.
+    """
+
+    def __init__(self) -> None:
+        self.peak_kb = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self) -> "WorkerPeak":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def mb(self) -> float:
+        return self.peak_kb / 1024
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.2):
+            for pid in _descendants(os.getpid()):
+                try:
+                    status = Path(f"/proc/{pid}/status").read_text()
+                except OSError:
+                    continue
+                hwm = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM")), 0)
+                self.peak_kb = max(self.peak_kb, hwm)
+
+
+def _descendants(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
 def end_to_end(n_agents: int, folder: Path, workers: int | None) -> None:
     path = write_team_workbook(network_tables(n_agents, 110 * n_agents, 390 * n_agents, 26 * n_agents),
-                               folder / f"team_{n_agents}.xlsx")
+                               folder / f"team_{n_agents}.xlsx", constant_memory=True)
     settings = load_settings()
     t0 = time.perf_counter()
     team = load_workbook(path, settings)
     t1 = time.perf_counter()
-    run = render_scorecards(team, MONTH, folder / "out", settings, workers=workers)
+    with WorkerPeak() as workers_peak:
+        run = render_scorecards(team, MONTH, folder / "out", settings, workers=workers)
     t2 = time.perf_counter()
     docs = len(run.scorecards) + 1 + len(run.team_summaries)
     print(f"{n_agents:>5} agents: load {t1 - t0:5.1f} s, engine+contexts+render {t2 - t1:6.1f} s, "
           f"wall {t2 - t0:6.1f} s -> {len(run.scorecards) / (t2 - t0):5.1f} scorecards/s "
           f"({docs} PDFs); peak RSS main {_peak_mb(resource.RUSAGE_SELF):.0f} MB, "
-          f"largest worker {_peak_mb(resource.RUSAGE_CHILDREN):.0f} MB"
+          f"largest worker {workers_peak.mb:.0f} MB"
           + (f"; WARNINGS: {run.warnings[:3]}" if run.warnings else ""))
 
 

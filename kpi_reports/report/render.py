@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import multiprocessing
 import os
 import tempfile
 import time
@@ -129,7 +130,9 @@ def render_jobs(jobs: list[Job], folders: tuple[Path, ...], workers: int | None 
             if progress:
                 progress(done, len(jobs))
         return
-    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(folders,)) as pool:
+    # forkserver: workers start small and clean, not as copies of a (possibly large) caller
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(folders,)) as pool:
         for future in as_completed([pool.submit(_render_in_worker, job) for job in jobs]):
             yield future.result()
             done += 1
