@@ -62,13 +62,16 @@ def check_resend(team: TeamData, resend: tuple[str, ...]) -> None:
 
 
 def report_table(report: MailReport) -> Table:
+    """Who got (or would get) what; a Why column only when some mail has a reason."""
+    with_reasons = any(o.reason for o in report.outcomes)
     table = Table(title=report.summary(), title_justify="left")
-    for column in ("Status", "Agent", "To", "Why"):
+    for column in ("Status", "Agent", "To", *(["Why"] if with_reasons else [])):
         table.add_column(column)
     for o in report.outcomes:
         style = None if o.status in ("delivered", "would_send", "skipped") else "red"
-        who = o.agent_id if o.kind == "scorecard" else f"{o.name} team summary"
-        table.add_row(Text(WORDS[o.status], style=style), Text(who), Text(", ".join(o.recipients)), Text(o.reason))
+        who = f"{o.name} ({o.agent_id})" if o.kind == "scorecard" else f"{o.name} team summary"
+        reason = [Text(o.reason)] if with_reasons else []
+        table.add_row(Text(WORDS[o.status], style=style), Text(who), Text(", ".join(o.recipients)), *reason)
     return table
 
 
