@@ -187,11 +187,11 @@ def parse_days(col: pd.Series) -> tuple[pd.Series, pd.Series]:
     """
     out = pd.Series(pd.NaT, index=col.index, dtype="datetime64[ns]")
     kinds = col.map(type)
-    is_date = kinds.isin(DATE_TYPES)
+    is_date = kinds.isin([k for k in kinds.unique() if issubclass(k, DATE_TYPES)])   # COM's TimeType too
     is_number = kinds.isin(NUMBER_TYPES)
     is_text = kinds == str
-    if is_date.any():
-        out[is_date] = pd.to_datetime(col[is_date])
+    if is_date.any():   # the calendar day as the cell shows it, whatever time zone tag it carries
+        out[is_date] = col[is_date].map(lambda d: pd.Timestamp(d.year, d.month, d.day)).astype("datetime64[ns]")
     if is_number.any():
         serial = pd.to_numeric(col[is_number]).astype(float)
         ok = serial.between(1, 2_958_465)

@@ -285,3 +285,16 @@ def test_import_functions_declares_every_function_with_help_and_category(windows
         assert declared["Description"] == fn.__doc__ and len(fn.__doc__) <= 255
         assert declared["ArgumentDescriptions"] == [a["doc"] for a in fn.__xlfunc__["args"]]
         assert all(not d.startswith("Positional argument") for d in declared["ArgumentDescriptions"])
+
+
+def test_ranges_arrive_raw_and_error_cells_count_as_unreadable(windows_xlwings):
+    """COM hands error cells over as VT_ERROR codes: #N/A in a Scheduled cell is a bad event day."""
+    na = -2146826246
+    rows = (("Lead ID", "Agent ID", "Type", "Matched", "Scheduled"),
+            ("L1", "A01", "Buyer", SERIAL - 20, na),
+            ("L2", "A01", "Buyer", SERIAL - 20, SERIAL - 19))
+    _, module = windows_xlwings
+    assert module.TABLE == {"convert": "raw"}
+    assert call(windows_xlwings, "KPI_SCHEDULE_RATE", rows, "A01", SERIAL, MISSING) == 1.0   # L1 left out
+    team, _ = module.cache.lookup({"Leads": [list(r) for r in rows]}, AS_OF, module.current_settings())
+    assert (2, "Scheduled", "not a date: '#N/A'") in [(p.row, p.column, p.problem) for p in team.problems]

@@ -46,13 +46,26 @@ def agents_from_ids(tables: Mapping[str, Rows]) -> list[list[object]]:
     return [["Agent ID", "Name"], *([i, i] for i in ids)]
 
 
+# Error cells (#N/A, #REF! ...) come over COM as these integers (VT_ERROR codes).
+COM_ERRORS = {-2146826288: "#NULL!", -2146826281: "#DIV/0!", -2146826273: "#VALUE!", -2146826265: "#REF!",
+              -2146826259: "#NAME?", -2146826252: "#NUM!", -2146826246: "#N/A"}
+
+
+def _with_error_text(rows: Rows) -> Rows:
+    """Rows with COM error codes as the error's text, so they are reported as such."""
+    def cell(value: object) -> object:
+        return COM_ERRORS.get(value, value) if type(value) is int else value
+    return [[cell(v) for v in row] for row in rows]
+
+
 def team_from_tables(tables: Mapping[str, Rows | None], settings: Settings,
                      source: str = "Excel ranges") -> TeamData:
     """Type and check tables given as rows, exactly as load_workbook types a file's sheets.
 
-    tables: {"Agents"|"Activity"|"Leads"|"Deals"|"Deal Updates": rows incl. header, or None}.
+    tables: {"Agents"|"Activity"|"Leads"|"Deals"|"Deal Updates": rows incl. header, or None},
+    as Excel passes ranges (date cells may be tz-tagged COM datetimes, errors COM codes).
     """
-    by_key = {header_key(name): rows for name, rows in tables.items() if rows is not None}
+    by_key = {header_key(name): _with_error_text(rows) for name, rows in tables.items() if rows is not None}
     unknown = set(by_key) - {header_key(n) for n in SPECS}
     if unknown:
         raise WorkbookError(f"Unknown table name(s) {sorted(unknown)}; use {', '.join(SPECS)}.")
