@@ -387,7 +387,8 @@ def _load_leads(sheet: RawSheet, log: ProblemLog, canonical: dict[str, str],
     return leads[keep].reset_index(drop=True)
 
 
-def _load_deals(sheet: RawSheet, log: ProblemLog, canonical: dict[str, str]) -> pd.DataFrame:
+def _load_deals(sheet: RawSheet, log: ProblemLog, canonical: dict[str, str]) -> tuple[pd.DataFrame, set[str]]:
+    """The usable deals, and every Deal ID on the sheet (casefolded), excluded rows too."""
     ids = _agent_ids(sheet, log, canonical)
     deal_ids = _required_text(sheet, log, "Deal ID", ids)
     keep = _dedupe(sheet, log, deal_ids, "Deal ID", ids) & ids.notna()
@@ -401,11 +402,16 @@ def _load_deals(sheet: RawSheet, log: ProblemLog, canonical: dict[str, str]) -> 
         "last_updated": updated,
         "usable": ~(bad_opened | bad_closed | before | bad_updated), "row": sheet.frame.index,
     })
-    return deals[keep].reset_index(drop=True)
+    return deals[keep].reset_index(drop=True), set(deal_ids.dropna().str.casefold())
 
 
-def _load_updates(sheet: RawSheet | None, log: ProblemLog, deals: pd.DataFrame) -> pd.DataFrame:
-    """Every known update day: each deal's Last Updated plus the Deal Updates rows."""
+def _load_updates(sheet: RawSheet | None, log: ProblemLog, deals: pd.DataFrame,
+                  listed: set[str]) -> pd.DataFrame:
+    """Every known update day: each deal's Last Updated plus the Deal Updates rows.
+
+    An update of a deal whose own row was excluded (and reported) is left out silently;
+    only a Deal ID that is nowhere on the Deals sheet is "unknown".
+    """
     from_deals = deals.loc[deals["last_updated"].notna(), ["deal_id", "last_updated"]]
     from_deals = from_deals.rename(columns={"last_updated": "updated"})
     if sheet is None:
@@ -416,7 +422,7 @@ def _load_updates(sheet: RawSheet | None, log: ProblemLog, deals: pd.DataFrame) 
     key = typed.str.casefold()
     agents = key.map(owner)
     log.add(sheet, typed.isna(), "Deal ID", "missing Deal ID")
-    log.add(sheet, typed.notna() & agents.isna(), "Deal ID",
+    log.add(sheet, typed.notna() & ~key.isin(listed), "Deal ID",
             lambda v: f"unknown deal {_shown(v)} (not on the Deals sheet)")
     days, unusable = _dates(sheet, log, "Updated", agents, required=True)
     rows = pd.DataFrame({"deal_id": key.map(spelled), "updated": days})[agents.notna() & ~unusable]
@@ -463,8 +469,8 @@ def _load(names: Sequence[str], rows_of: RowsOf, settings: Settings, source: str
     activity = _load_activity(sheets["activity"], log, canonical, counts)
     _report_missing_activity_columns(sheets["activity"], settings, log)
     leads = _load_leads(sheets["leads"], log, canonical, events)
-    deals = _load_deals(sheets["deals"], log, canonical)
-    updates = _load_updates(sheets["updates"], log, deals)
+    deals, listed_deals = _load_deals(sheets["deals"], log, canonical)
+    updates = _load_updates(sheets["updates"], log, deals, listed_deals)
     _categorise(agents, activity, leads, deals, updates)
     order = {name: i for i, name in enumerate(s.name for s in sheets.values() if s is not None)}
     problems = sorted(log.problems, key=lambda p: (order.get(p.sheet, 99), p.row or 0, p.column))

@@ -73,6 +73,35 @@ class Settings:
         return dict(self.raw.get(name, {}))
 
 
+KNOWN_KEYS: dict[str, set[str]] = {
+    "windows": {"rolling_days"},
+    "benchmarks": {"top_percent", "min_denominator"},
+    "mail": {"from", "subject", "leaders"},
+    "smtp": {"host", "port", "security", "user", "password", "timeout_seconds", "max_per_minute",
+             "max_per_day", "retries", "retry_delay_seconds"},
+}
+METRIC_KEYS = {"kind", "label", "short", "tip", "event", "play_out_days", "lead_types", "numerator",
+               "denominator", "max_age_days", "enabled"}
+
+
+def _check_keys(user: dict[str, Any], where: str) -> None:
+    """A misspelt key would silently do nothing: name it, and what it could have been."""
+    def unknown(section: str, keys: set[str], known: set[str]) -> None:
+        wrong = sorted(keys - known)
+        if wrong:
+            raise UserError(f"{where}: unknown setting(s) {', '.join(wrong)} in [{section}]; "
+                            f"known: {', '.join(sorted(known))}. `kpi-reports settings` lists every setting.")
+
+    unknown("top level", set(user), {*KNOWN_KEYS, "metrics"})
+    for section, known in KNOWN_KEYS.items():
+        table = user.get(section, {})
+        if section == "mail":
+            table = {k: v for k, v in table.items() if k != "leaders"}
+        unknown(section, set(table), known)
+    for metric_id, table in user.get("metrics", {}).items():
+        unknown(f"metrics.{metric_id}", set(table), METRIC_KEYS)
+
+
 def _defaults_text() -> str:
     return resources.files("kpi_reports").joinpath("default_settings.toml").read_text("utf-8")
 
@@ -148,6 +177,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
         raise UserError(f"Settings file not found: {path}") from None
     except tomllib.TOMLDecodeError as exc:
         raise UserError(f"Settings file {path} is not valid TOML: {exc}") from None
+    _check_keys(user, str(path))
     return settings_from_dict(_merge(data, user), source=str(path))
 
 

@@ -44,3 +44,9 @@ def test_unknown_deal_in_updates_is_reported(write_workbook):
     team = load_workbook(path)
     assert [(p.sheet, p.row, p.column) for p in team.problems] == [("Deal Updates", 2, "Deal ID")]
     assert "unknown deal" in team.problems[0].problem
+
+
+def test_updates_of_a_deal_excluded_for_its_own_row_are_not_called_unknown(write_workbook):
+    path = write_workbook(deals=[deal("D1", 50, agent="A99")], updates=[{"Deal ID": "D1", "Updated": days_before(1)}])
+    team = load_workbook(path)
+    assert [(p.sheet, p.row, p.column) for p in team.problems] == [("Deals", 2, "Agent ID")]
