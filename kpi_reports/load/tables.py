@@ -1,0 +1,136 @@
+"""One loader per sheet: typed columns, the rules of SPEC.md's "Data that is wrong"."""
+from __future__ import annotations
+
+import pandas as pd
+
+from ..settings import LEAD_TYPES, Settings
+from .cells import FALSE_WORDS, TRUE_WORDS, clean_text, parse_numbers, shown
+from .problems import ProblemLog, checked_agent_ids, checked_dates, keep_last, required_text
+from .sheets import RawSheet, column_name
+
+def load_agents(sheet: RawSheet, log: ProblemLog) -> pd.DataFrame:
+    frame = sheet.frame
+    ids = required_text(sheet, log, "Agent ID")
+    keep = keep_last(sheet, log, ids, "Agent ID", ids)
+    names = clean_text(frame["name"])
+    log.add(sheet, keep & names.isna(), "Name", "missing Name (the Agent ID is shown instead)", ids)
+    active_text = clean_text(frame["active"]).fillna("").str.casefold()
+    unknown_active = ~active_text.isin(TRUE_WORDS | FALSE_WORDS)
+    log.add(sheet, keep & unknown_active, "Active",
+            lambda v: f"{shown(v)} is not TRUE/FALSE; the agent is counted as active", ids)
+    goal, bad_goal = parse_numbers(frame["annual_volume_goal"])
+    log.add(sheet, keep & bad_goal, "Annual Volume Goal", lambda v: f"not an amount: {shown(v)}", ids)
+    leader_text = clean_text(frame["leader"]).fillna("no").str.casefold()
+    agents = pd.DataFrame({
+        "agent_id": ids, "name": names.fillna(ids), "email": clean_text(frame["email"]),
+        "team": clean_text(frame["team"]).fillna(""), "active": ~active_text.isin(FALSE_WORDS),
+        "annual_goal": goal, "leader": leader_text.isin(TRUE_WORDS - {""}), "row": frame.index,
+    }, index=frame.index)[keep]
+    return agents.set_index("agent_id", drop=False).rename_axis(None)
+
+
+def load_activity(sheet: RawSheet, log: ProblemLog, canonical: dict[str, str],
+                   counts: tuple[str, ...]) -> pd.DataFrame:
+    ids = checked_agent_ids(sheet, log, canonical)
+    days, unusable = checked_dates(sheet, log, "Date", ids, required=True)
+    activity = pd.DataFrame({"date": days, "agent_id": ids, "row": sheet.frame.index})
+    for column in counts:
+        key = column_name(column)
+        if key not in sheet.present:
+            activity[key] = 0.0
+            continue
+        numbers, unreadable = parse_numbers(sheet.frame[key])
+        negative = numbers < 0
+        log.add(sheet, unreadable, column, lambda v: f"not a number: {shown(v)} (counted as blank)", ids)
+        log.add(sheet, negative, column, lambda v: f"negative count {shown(v)} (counted as blank)", ids)
+        activity[key] = numbers.where(~negative).fillna(0.0)
+    return activity[ids.notna() & ~unusable].reset_index(drop=True)
+
+
+def report_missing_activity_columns(sheet: RawSheet, settings: Settings, log: ProblemLog) -> None:
+    needs: dict[str, list[str]] = {}
+    for metric in settings.metrics:
+        if metric.kind == "activity":
+            for column in (metric.numerator, metric.denominator):
+                if column_name(column) not in sheet.present:
+                    needs.setdefault(column, []).append(metric.label)
+    for column, labels in needs.items():
+        log.sheet_level(sheet.name, column, f"column {column!r} not found: {' and '.join(labels)} undefined")
+
+
+def load_leads(sheet: RawSheet, log: ProblemLog, canonical: dict[str, str],
+                events: tuple[str, ...]) -> pd.DataFrame:
+    frame = sheet.frame
+    ids = checked_agent_ids(sheet, log, canonical)
+    lead_ids = required_text(sheet, log, "Lead ID", ids)
+    keep = keep_last(sheet, log, lead_ids, "Lead ID", ids) & ids.notna()
+    typed = clean_text(frame["type"])
+    types = typed.str.casefold().map({t.casefold(): t for t in LEAD_TYPES})
+    log.add(sheet, typed.isna(), "Type", "missing Type", ids)
+    log.add(sheet, typed.notna() & types.isna(), "Type",
+            lambda v: f"unknown Type {shown(v)} (use {', '.join(LEAD_TYPES)}); the lead counts in no lead metric", ids)
+    matched, _ = checked_dates(sheet, log, "Matched", ids, required=True)
+    leads = pd.DataFrame({"lead_id": lead_ids, "agent_id": ids, "type": types, "matched": matched,
+                          "row": frame.index})
+    for event in events:
+        key = column_name(event)
+        if key not in sheet.present:
+            log.sheet_level(sheet.name, event, f"column {event!r} not found: the metrics on it are undefined")
+            leads[key], leads[f"{key}_bad"] = pd.NaT, True
+            continue
+        days, unreadable = checked_dates(sheet, log, event, ids)
+        before = days < matched
+        log.add(sheet, before, event, "before Matched", ids)
+        leads[key], leads[f"{key}_bad"] = days, unreadable | before
+    return leads[keep].reset_index(drop=True)
+
+
+def load_deals(sheet: RawSheet, log: ProblemLog, canonical: dict[str, str]) -> tuple[pd.DataFrame, set[str]]:
+    """The usable deals, and every Deal ID on the sheet (casefolded), excluded rows too."""
+    ids = checked_agent_ids(sheet, log, canonical)
+    deal_ids = required_text(sheet, log, "Deal ID", ids)
+    keep = keep_last(sheet, log, deal_ids, "Deal ID", ids) & ids.notna()
+    opened, bad_opened = checked_dates(sheet, log, "Opened", ids, required=True)
+    closed, bad_closed = checked_dates(sheet, log, "Closed", ids)
+    before = closed < opened
+    log.add(sheet, before, "Closed", "before Opened", ids)
+    updated, bad_updated = checked_dates(sheet, log, "Last Updated", ids)
+    deals = pd.DataFrame({
+        "deal_id": deal_ids, "agent_id": ids, "opened": opened, "closed": closed,
+        "last_updated": updated,
+        "usable": ~(bad_opened | bad_closed | before | bad_updated), "row": sheet.frame.index,
+    })
+    return deals[keep].reset_index(drop=True), set(deal_ids.dropna().str.casefold())
+
+
+def load_updates(sheet: RawSheet | None, log: ProblemLog, deals: pd.DataFrame,
+                  listed: set[str]) -> pd.DataFrame:
+    """Every known update day: each deal's Last Updated plus the Deal Updates rows.
+
+    An update of a deal whose own row was excluded (and reported) is left out silently;
+    only a Deal ID that is nowhere on the Deals sheet is "unknown".
+    """
+    from_deals = deals.loc[deals["last_updated"].notna(), ["deal_id", "last_updated"]]
+    from_deals = from_deals.rename(columns={"last_updated": "updated"})
+    if sheet is None:
+        return from_deals.reset_index(drop=True)
+    owner = pd.Series(deals["agent_id"].values, index=deals["deal_id"].str.casefold())
+    spelled = pd.Series(deals["deal_id"].values, index=deals["deal_id"].str.casefold())
+    typed = clean_text(sheet.frame["deal_id"])
+    key = typed.str.casefold()
+    agents = key.map(owner)
+    log.add(sheet, typed.isna(), "Deal ID", "missing Deal ID")
+    log.add(sheet, typed.notna() & ~key.isin(listed), "Deal ID",
+            lambda v: f"unknown deal {shown(v)} (not on the Deals sheet)")
+    days, unusable = checked_dates(sheet, log, "Updated", agents, required=True)
+    rows = pd.DataFrame({"deal_id": key.map(spelled), "updated": days})[agents.notna() & ~unusable]
+    return pd.concat([from_deals, rows], ignore_index=True)
+
+
+def categorise(agents, activity, leads, deals, updates) -> None:
+    """IDs and types become categoricals over their own tables, so the engine works on codes."""
+    agent_ids = pd.CategoricalDtype(agents["agent_id"])
+    for frame in (activity, leads, deals):
+        frame["agent_id"] = frame["agent_id"].astype(agent_ids)
+    updates["deal_id"] = updates["deal_id"].astype(pd.CategoricalDtype(deals["deal_id"]))
+    leads["type"] = leads["type"].astype(pd.CategoricalDtype(list(LEAD_TYPES)))
