@@ -187,7 +187,7 @@ def test_kpi_table_spills_every_agent_and_both_benchmark_rows(windows_xlwings, s
 
 def test_undefined_rates_are_na_text_with_a_reason_never_zero(windows_xlwings, sample):
     got = call(windows_xlwings, "KPI_SCHEDULE_RATE", sample["Leads"], "A01", "2020-01-01", MISSING)
-    assert got == "#N/A: no leads matched Nov 19, 2019 to Dec 18, 2019"
+    assert got == "#N/A: No leads matched Nov 19 – Dec 18, 2019"
     assert call(windows_xlwings, "KPI_RATE", 3.0, 0.0) == "#N/A: the denominator is 0, so the rate is undefined"
     assert call(windows_xlwings, "KPI_RATE", 3.0, None).startswith("#N/A")
     assert call(windows_xlwings, "KPI_RATE", 3.0, 4.0) == 0.75

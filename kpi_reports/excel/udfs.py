@@ -27,9 +27,9 @@ from collections.abc import Callable
 import pandas as pd
 import xlwings as xw
 
-from kpi_reports.engine import cohort_span
+from kpi_reports.explain import undefined_reason
 from kpi_reports.errors import UserError
-from kpi_reports.formatting import UNDEFINED, day
+from kpi_reports.formatting import UNDEFINED
 from kpi_reports.load import EXCEL_EPOCH, clean_text, parse_days
 from kpi_reports.settings import MetricDef, Settings, load_settings
 
@@ -113,15 +113,6 @@ def _tables(**given: object) -> dict[str, list[list[object]] | None]:
 
 # ---------------------------------------------------------------- computing
 
-def why_undefined(metric: MetricDef, settings: Settings, as_of: dt.date) -> str:
-    if metric.kind == "cohort":
-        first, last = cohort_span(metric, settings, as_of)
-        return f"no {metric.population} matched {day(first)} to {day(last)}"
-    if metric.kind == "activity":
-        return f"no {metric.population} in the {settings.rolling_days} days to {day(as_of)}"
-    return f"no active deals on {day(as_of)}"
-
-
 def metric_value(metric_id: str, tables: dict, agent_id: object, as_of: object) -> float:
     """One agent's value of one metric over the given tables."""
     settings = current_settings()
@@ -137,7 +128,7 @@ def metric_value(metric_id: str, tables: dict, agent_id: object, as_of: object) 
         raise Undefined(f"agent {spelled!r} is inactive")
     value = result.value(spelled, metric_id)["value"]
     if pd.isna(value):
-        raise Undefined(why_undefined(metric, settings, when))
+        raise Undefined(undefined_reason(metric, result))
     return float(value)
 
 
