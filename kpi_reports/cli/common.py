@@ -23,12 +23,30 @@ settings_option = click.option(
          "else the built-in defaults (see `kpi-reports settings`).")
 
 
+class Day(click.DateTime):
+    """A date in one format, with an error that shows the format as people write it."""
+
+    def __init__(self, fmt: str, shown: str, example: str) -> None:
+        super().__init__(formats=[fmt])
+        self.shown, self.example = shown, example
+        self.name = shown
+
+    def get_metavar(self, param, ctx=None) -> str:
+        return self.shown
+
+    def convert(self, value, param, ctx):
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:
+            self.fail(f"{value!r} is not a {self.shown} date, e.g. {self.example}.", param, ctx)
+
+
 def as_of_option(help_text: str = "Compute as of this day (YYYY-MM-DD). Default: today."):
-    return click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help=help_text)
+    return click.option("--as-of", type=Day("%Y-%m-%d", "YYYY-MM-DD", "2026-10-31"), default=None, help=help_text)
 
 
 def month_option(required: bool = True):
-    return click.option("--month", type=click.DateTime(formats=["%Y-%m"]), required=required,
+    return click.option("--month", type=Day("%Y-%m", "YYYY-MM", "2026-10"), required=required,
                         help="The month (YYYY-MM); its numbers are as of its last day.")
 
 
