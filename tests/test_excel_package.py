@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import shutil
 from pathlib import Path
+from xml.etree import ElementTree as ET
+from xml.sax.saxutils import quoteattr, unescape
 
 import openpyxl
 import pytest
@@ -18,7 +20,7 @@ import xlwings
 from python_calamine import CalamineWorkbook
 
 from kpi_reports.errors import UserError
-from kpi_reports.excel.book_lists import add_title
+from kpi_reports.excel.book_lists import add_title, set_sheet_names
 from kpi_reports.excel.package import backup_path, splice_sheet
 from workbook_fixtures import (AGENTS, build_dashboard, build_dashboard_xlsxwriter,
                                build_legacy_dashboard, build_pivot_xlsx, build_team_xlsm,
@@ -33,6 +35,8 @@ LISTS = {"[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels",
 STYLE_LISTS = ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs",
                "cellStyles", "dxfs")
 KINDS = ("team.xlsx", "team.xlsm", "pivot.xlsx", "legacy.xlsx")
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+QUOTED = "Q4 Team's"  # a sheet name Excel quotes in formulas: 'Q4 Team''s'!$4:$4
 
 
 @pytest.fixture(scope="session")
@@ -73,10 +77,19 @@ def refreshed(built, tmp_path_factory) -> dict[str, dict[str, Path]]:
 
 
 @pytest.fixture(scope="session")
-def libre(built, refreshed, tmp_path_factory) -> dict[str, Path]:
+def quoted(built, tmp_path_factory) -> Path:
+    """team.xlsx refreshed with the Dashboard under a name that needs quoting."""
+    work = shutil.copy(built["team.xlsx"], tmp_path_factory.mktemp("quoted") / "team.xlsx")
+    assert splice_sheet(work, built["dash_a"], sheet_name=QUOTED, backup=False) is True
+    return work
+
+
+@pytest.fixture(scope="session")
+def libre(built, refreshed, quoted, tmp_path_factory) -> dict[str, Path]:
     """Every refreshed workbook opened by LibreOffice and saved again (one soffice call)."""
     root = tmp_path_factory.mktemp("libre")
-    names = {}
+    names = {("quoted", "first"): "quoted.xlsx"}
+    shutil.copy(quoted, root / "quoted.xlsx")
     for kind in KINDS:
         for step in ("first", "second"):
             src = refreshed[kind][step]
@@ -101,9 +114,8 @@ def assert_lossless(before: Path, after: Path, sheet: str = "Dashboard") -> None
     for name in STYLE_LISTS:
         old_entries = list_children(a["xl/styles.xml"], name)
         assert list_children(b["xl/styles.xml"], name)[: len(old_entries)] == old_entries
-    dash_sheet = rf'<sheet name="{sheet}"[^>]*/>'
-    assert re.sub(dash_sheet, "", b["xl/workbook.xml"].decode()) == re.sub(
-        dash_sheet, "", a["xl/workbook.xml"].decode())
+    assert without_sheet(b["xl/workbook.xml"], sheet) == without_sheet(a["xl/workbook.xml"],
+                                                                      sheet)
     kept_types = [t for t in re.findall(r"<(?:Default|Override)\b[^>]*/>",
                                         a["[Content_Types].xml"].decode())
                   if not any(f'"/{p}"' in t for p in old)]
@@ -113,6 +125,24 @@ def assert_lossless(before: Path, after: Path, sheet: str = "Dashboard") -> None
     assert [n for n, _ in infos_b if n in infos_a] == [n for n in infos_a if n in b]
     assert all(infos_a[n] == meta for n, meta in infos_b if n in infos_a)
     assert all(meta[1] == (1980, 1, 1, 0, 0, 0) for n, meta in infos_b if n not in infos_a)
+
+
+def without_sheet(workbook_xml: bytes, sheet: str) -> str:
+    """workbook.xml without the sheet's entry and the print titles the refresh gives it."""
+    xml = workbook_xml.decode()
+    names = [unescape(n) for n in re.findall(r'<sheet name="([^"]*)"', xml)]
+    if sheet in names:
+        xml = re.sub(rf'<definedName name="_xlnm.Print_Titles" localSheetId='
+                     rf'"{names.index(sheet)}">[^<]*</definedName>', "", xml)
+    xml = re.sub(rf'<sheet name={re.escape(quoteattr(sheet))}[^>]*/>', "", xml)
+    return xml.replace("<definedNames></definedNames>", "")
+
+
+def print_names(path: Path) -> list[tuple[str, str, str]]:
+    """(name, sheet index, formula) of every print title and area, read independently."""
+    root = ET.fromstring(read_parts(path)["xl/workbook.xml"])
+    return [(el.get("name"), el.get("localSheetId"), el.text)
+            for el in root.iter(f"{{{MAIN}}}definedName") if el.get("name").startswith("_xlnm")]
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -154,7 +184,8 @@ def test_old_dashboard_keeps_its_place_id_and_print_area_and_loses_only_its_part
     assert sheets == re.findall(r"<sheet [^>]*/>", before["xl/workbook.xml"].decode())
     assert [re.search(r'name="([^"]+)"', s).group(1) for s in sheets] == [
         "Agents", "Dashboard", "Activity"]
-    assert b"_xlnm.Print_Area" in after["xl/workbook.xml"]
+    print_area = b'<definedName name="_xlnm.Print_Area" localSheetId="1">Dashboard!$A$1:$H$20'
+    assert print_area in before["xl/workbook.xml"] and print_area in after["xl/workbook.xml"]
     old_chart = b"<c:pieChart>"
     assert any(old_chart in v for v in before.values())
     assert not any(old_chart in v for v in after.values())
@@ -163,6 +194,50 @@ def test_old_dashboard_keeps_its_place_id_and_print_area_and_loses_only_its_part
     assert 'r="B2"' not in calc and 'r="B3"' not in calc
     assert re.findall(r'r="(D\d)"', calc) == ["D2", "D3", "D4", "D5", "D6"]
     assert '<c r="D2" i="3" l="1"/>' in calc
+
+
+@pytest.mark.parametrize("kind, index", [("team.xlsx", "2"), ("team.xlsm", "2"),
+                                         ("pivot.xlsx", "2"), ("legacy.xlsx", "1")])
+def test_dashboard_print_titles_are_scoped_to_its_place_in_the_workbook(refreshed, kind, index):
+    """The rendered sheet's print titles (localSheetId 0 there) follow it to its index in
+    the team's workbook, once however often it is refreshed; other print names stay."""
+    before = print_names(refreshed[kind]["original"])
+    for step in ("first", "second"):
+        names = print_names(refreshed[kind][step])
+        assert [n for n in names if n[0] == "_xlnm.Print_Titles"] == [
+            ("_xlnm.Print_Titles", index, "Dashboard!$4:$4")]
+        assert [n for n in names if n[0] != "_xlnm.Print_Titles"] == before
+    if kind == "legacy.xlsx":  # the old Dashboard's own print area is the user's
+        assert before == [("_xlnm.Print_Area", "1", "Dashboard!$A$1:$H$20")]
+
+
+def test_print_titles_name_a_sheet_as_excel_quotes_it(built, quoted, libre):
+    assert print_names(quoted) == [("_xlnm.Print_Titles", "2", "'Q4 Team''s'!$4:$4")]
+    assert_lossless(built["team.xlsx"], quoted, sheet=QUOTED)
+    assert openpyxl.load_workbook(libre[("quoted", "first")])[QUOTED].print_title_rows == "$4:$4"
+
+
+def test_print_names_replace_only_the_sheets_own_and_keep_the_xml_order():
+    book = ('<x:workbook xmlns:x="m"><x:sheets><x:sheet name="A"/><x:sheet name="B"/>'
+            '</x:sheets><x:externalReferences><x:externalReference r:id="rId9"/>'
+            "</x:externalReferences><x:calcPr/></x:workbook>")
+    added = set_sheet_names(book, 1, {"_xlnm.Print_Titles": "B!$1:$2"})
+    assert added == book.replace("</x:externalReferences>", (
+        '</x:externalReferences><x:definedNames><x:definedName name="_xlnm.Print_Titles" '
+        'localSheetId="1">B!$1:$2</x:definedName></x:definedNames>'))
+    names = ('<definedNames><definedName name="Sales" localSheetId="1">B!$A$1</definedName>'
+             '<definedName name="_xlnm.Print_Area" localSheetId="0">A!$A$1:$B$2</definedName>'
+             '<definedName localSheetId="1" name="_xlnm.print_area">B!$A$1:$C$9</definedName>'
+             "</definedNames>")
+    book = f'<workbook><sheets><sheet name="A"/></sheets>{names}<calcPr/></workbook>'
+    out = set_sheet_names(book, 1, {"_xlnm.Print_Area": "'R&D'!$A$1:$H$40",
+                                    "_xlnm.Print_Titles": "'R&D'!$6:$7"})
+    assert out == book.replace(
+        '<definedName localSheetId="1" name="_xlnm.print_area">B!$A$1:$C$9</definedName>',
+        '<definedName name="_xlnm.Print_Area" localSheetId="1">\'R&amp;D\'!$A$1:$H$40'
+        '</definedName><definedName name="_xlnm.Print_Titles" localSheetId="1">'
+        "'R&amp;D'!$6:$7</definedName>")
+    assert set_sheet_names(out, 1, {"_xlnm.Print_Titles": "'R&D'!$6:$7"}) == out
 
 
 def test_vba_button_and_pivot_parts_come_through_unchanged(built, refreshed):
@@ -205,6 +280,7 @@ def test_libreoffice_opens_the_refreshed_workbook_with_every_sheet_and_value(lib
         wb = openpyxl.load_workbook(libre[(kind, step)], data_only=True)
         assert "Dashboard" in wb.sheetnames
         dash = wb["Dashboard"]
+        assert dash.print_title_rows == "$4:$4"  # LibreOffice put them on the Dashboard
         stamp = "08:00" if step == "first" else "09:30"
         assert dash["A2"].value == f"Refreshed 2026-10-31 {stamp}"
         assert [(r[0].value, r[1].value) for r in dash.iter_rows(min_row=5, max_col=2)] == ROWS

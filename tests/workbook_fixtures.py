@@ -163,8 +163,8 @@ def build_pivot_xlsx(folder: Path, profile: Path) -> Path:
 
 def build_dashboard(path: Path, rows: list[tuple[str, float]], stamp: str) -> Path:
     """A rendered Dashboard as the refresh would hand it over: styles, a conditional
-    format with its dxf, a custom number format, a bar chart, data text that looks like
-    a formula kept as text."""
+    format with its dxf, a custom number format, a bar chart, print titles, data text
+    that looks like a formula kept as text."""
     wb = Workbook()
     ws = wb.active
     ws.title = "Dashboard"
@@ -189,6 +189,7 @@ def build_dashboard(path: Path, rows: list[tuple[str, float]], stamp: str) -> Pa
     chart.add_data(Reference(ws, min_col=2, min_row=4, max_row=last), titles_from_data=True)
     chart.set_categories(Reference(ws, min_col=1, min_row=5, max_row=last))
     ws.add_chart(chart, "D4")
+    ws.print_title_rows = "4:4"  # a workbook-level name scoped to this sheet's index
     wb.save(path)
     return path
 

@@ -11,12 +11,20 @@ from dataclasses import dataclass
 from xml.etree import ElementTree as ET
 from xml.sax.saxutils import quoteattr, unescape
 
+from xlsxwriter.utility import quote_sheetname
+
 from kpi_reports.errors import UserError
 
 from .opc import attr, insert_before_close, set_attr
 from .styles_merge import MAIN
 
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+# Sheet-scoped names Excel prints by: a rendered sheet brings its own.
+PRINT_NAMES = ("_xlnm.Print_Titles", "_xlnm.Print_Area")
+# One <definedName>; group 1 (the prefix, maybe empty) always takes part, for the \1.
+DEFINED_NAME = re.compile(r"<(\w+:|)definedName\b([^>]*?)(?:/>|>.*?</\1definedName\s*>)", re.S)
+# A sheet reference in a formula: 'quoted ''name'''! or bare!
+SHEET_REF = re.compile(r"'((?:[^']|'')+)'!|([^\s'!,:()=]+)!")
 
 
 @dataclass(frozen=True)
@@ -41,16 +49,65 @@ def active_tab(workbook_xml: str) -> int:
     return int(attr(view.group(0), "activeTab") or 0) if view else 0
 
 
+def _prefix(workbook_xml: str) -> tuple[str, re.Match]:
+    root = re.search(r"<(\w+:)?workbook\b[^>]*>", workbook_xml)
+    return root.group(1) or "", root
+
+
 def add_sheet(workbook_xml: str, name: str, sheet_id: int, rel_id: str) -> str:
     """workbook.xml with a last <sheet> entry; prefixes follow the document's own."""
-    root = re.search(r"<(\w+:)?workbook\b[^>]*>", workbook_xml)
-    prefix = root.group(1) or ""
+    prefix, root = _prefix(workbook_xml)
     r_decl = re.search(rf'xmlns:(\w+)="{re.escape(R_NS)}"', root.group(0))
     r_attr = f"{r_decl.group(1)}:id" if r_decl else "r:id"
     extra = "" if r_decl else f' xmlns:r="{R_NS}"'
     entry = (f"<{prefix}sheet name={quoteattr(name)} sheetId=\"{sheet_id}\""
              f"{extra} {r_attr}={quoteattr(rel_id)}/>")
     return insert_before_close(workbook_xml, "sheets", entry)
+
+
+def print_names(workbook_xml: bytes, index: int, new_name: str) -> dict[str, str]:
+    """The print titles and area of the sheet at `index`, as formulas naming the sheet
+    `new_name` instead (quoted as Excel quotes sheet names)."""
+    old_name = sheet_entries(workbook_xml)[index].name
+
+    def rename(m: re.Match) -> str:
+        name = m.group(2) if m.group(1) is None else m.group(1).replace("''", "'")
+        return quote_sheetname(new_name) + "!" if name.lower() == old_name.lower() else m[0]
+
+    return {el.get("name", ""): SHEET_REF.sub(rename, el.text or "")
+            for el in ET.fromstring(workbook_xml).iter(f"{{{MAIN}}}definedName")
+            if el.get("name") in PRINT_NAMES and el.get("localSheetId") == str(index)}
+
+
+def set_sheet_names(workbook_xml: str, index: int, names: dict[str, str]) -> str:
+    """workbook.xml with each name -> formula defined for the sheet at `index`: its
+    definition there replaced, or added; every other defined name keeps its bytes."""
+    prefix, _ = _prefix(workbook_xml)
+    for name, formula in names.items():
+        element = (f'<{prefix}definedName name={quoteattr(name)} localSheetId="{index}">'
+                   f"{_escape(formula)}</{prefix}definedName>")
+        workbook_xml = _put_defined_name(workbook_xml, prefix, name, index, element)
+    return workbook_xml
+
+
+def _put_defined_name(xml: str, prefix: str, name: str, index: int, element: str) -> str:
+    for m in DEFINED_NAME.finditer(xml):
+        if ((attr(m.group(2), "name") or "").lower() == name.lower()
+                and attr(m.group(2), "localSheetId") == str(index)):
+            return xml[: m.start()] + element + xml[m.end():]
+    if re.search(r"</(?:\w+:)?definedNames\s*>", xml):
+        return insert_before_close(xml, "definedNames", element)
+    block = f"<{prefix}definedNames>{element}</{prefix}definedNames>"
+    empty = re.search(r"<(?:\w+:)?definedNames\b[^>]*/>", xml)
+    if empty:
+        return xml[: empty.start()] + block + xml[empty.end():]
+    # CT_Workbook order: sheets, functionGroups, externalReferences, definedNames, calcPr...
+    before = list(re.finditer(r"</(?:\w+:)?(?:sheets|functionGroups|externalReferences)\s*>"
+                              r"|<(?:\w+:)?functionGroups\b[^>]*/>", xml))
+    if not before:
+        raise UserError("The workbook has no <sheets> list: open it in Excel and save it "
+                        "again.")
+    return xml[: before[-1].end()] + block + xml[before[-1].end():]
 
 
 def add_title(app_xml: str, worksheet_names: list[str], name: str) -> str:

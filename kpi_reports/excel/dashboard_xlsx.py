@@ -18,6 +18,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from .dashboard import STYLES, Layout, Style
 
+# Two lines of 11-pt text: LibreOffice does not grow a row for wrapped text by itself,
+# so without a height a wrapped header overlaps the row below.
+WRAPPED_ROW_HEIGHT = 30
+
 
 def _font(style: Style) -> Font:
     return Font(bold=style.bold, italic=style.italic, size=style.size, color=style.color)
@@ -45,6 +49,9 @@ def write_layout(ws: Worksheet, layout: Layout) -> None:
             _apply(cell, STYLES[spec.style])
     for col, width in layout.widths.items():
         ws.column_dimensions[get_column_letter(col)].width = width
+    wrapped = {r for (r, _), spec in layout.cells.items() if spec.style and STYLES[spec.style].wrap}
+    for row in wrapped:
+        ws.row_dimensions[row].height = WRAPPED_ROW_HEIGHT
     for rule in layout.rules:
         ws.conditional_formatting.add(rule.cells, FormulaRule(
             formula=[rule.formula], stopIfTrue=True, font=Font(color=rule.font),

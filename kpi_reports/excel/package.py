@@ -17,7 +17,7 @@ from kpi_reports.atomic import copy_file, replacing
 from kpi_reports.errors import UserError
 
 from .book_lists import (SheetEntry, active_tab, add_sheet, add_title, drop_calc_entries,
-                         sheet_entries)
+                         print_names, set_sheet_names, sheet_entries)
 from .opc import (CONTENT_TYPES, Package, edit_content_types, fresh_name, fresh_rel_id,
                   insert_before_close, rels_name, rels_xml, relative, remove_rel)
 from .sheet_xml import code_name, rewrite_sheet, shared_strings
@@ -87,8 +87,8 @@ def splice(target: Package, source: Package, sheet_name: str) -> Package:
     book = _main_part(target)
     src_book = _main_part(source)
     src_sheets = sheet_entries(source.parts[src_book])
-    src_sheet = _sheet_part(source, src_book,
-                            src_sheets[0].name if len(src_sheets) == 1 else sheet_name)
+    src_name = src_sheets[0].name if len(src_sheets) == 1 else sheet_name
+    src_sheet = _sheet_part(source, src_book, src_name)
     if src_sheet is None:
         raise ValueError(f"the rendered workbook has no sheet named {sheet_name!r}")
     edits: dict[str, bytes | None] = {}  # part -> new content, None = remove
@@ -97,6 +97,7 @@ def splice(target: Package, source: Package, sheet_name: str) -> Package:
     names = _allocate(source, src_sheet, sheet_part, taken)
     new = _transplant(source, names)
     maps = _merged_styles(target, book, source, src_book, edits)
+    _carry_print_names(target, book, source, src_book, src_name, sheet_name, edits)
     strings = source.rel_of_type(src_book, "sharedStrings")
     new[sheet_part] = rewrite_sheet(
         source.text(src_sheet),
@@ -123,6 +124,21 @@ def _make_room(pkg: Package, book: str, name: str, edits: dict[str, bytes | None
     removed = _owned_parts(pkg, part, entries[index].name)
     _drop_calc_chain(pkg, book, entries[index].sheet_id, edits)
     return part, removed, code_name(pkg.text(part)), index == active_tab(pkg.text(book))
+
+
+def _carry_print_names(target: Package, book: str, source: Package, src_book: str,
+                       src_name: str, name: str, edits: dict[str, bytes | None]) -> None:
+    """The rendered sheet's print titles and area, now scoped to its place in `book`."""
+    xml, src_xml = edits.get(book) or target.parts[book], source.parts[src_book]
+    entries = sheet_entries(xml)
+    index = _index(entries, name)
+    names = print_names(src_xml, _index(sheet_entries(src_xml), src_name), entries[index].name)
+    if names:
+        edits[book] = set_sheet_names(xml.decode("utf-8"), index, names).encode("utf-8")
+
+
+def _index(entries: list[SheetEntry], name: str) -> int:
+    return next(i for i, e in enumerate(entries) if e.name.lower() == name.lower())
 
 
 def _main_part(pkg: Package) -> str:
