@@ -120,6 +120,7 @@ def test_dashboard_prints_landscape_one_page_wide_with_the_grid_header_repeated(
     assert ws.print_title_rows == f"${GRID_TOP}:${GRID_TOP + 1}"
     chart_row = int(layout.chart.anchor[1:])
     assert [b.id for b in ws.row_breaks.brk] == [chart_row - 1]     # the chart starts a page
+    assert ws.row_dimensions[GRID_TOP + 1].height == 30             # wrapped sub-headers fit
 
 
 def test_colours_are_live_conditional_formats_against_the_benchmark_rows(result):
