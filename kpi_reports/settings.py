@@ -38,6 +38,11 @@ class MetricDef:
     max_age_days: int = 10
 
     @property
+    def brief_label(self) -> str:
+        """The label without its parenthetical, for headers: "Contact rate (calls to contacts)" -> "Contact rate"."""
+        return self.label.split(" (")[0]
+
+    @property
     def population(self) -> str:
         """What the denominator counts, for people ("Buyer leads", "calls", "active deals")."""
         if self.kind == "cohort":

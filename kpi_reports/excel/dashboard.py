@@ -214,7 +214,7 @@ def _grid(layout: Layout, result: KpiResult) -> tuple[int, int]:
     top = GRID_TOP
     for k, m in enumerate(result.metrics):
         col = FIRST_METRIC_COL + 3 * k
-        layout.put(top, col, m.label, "group")
+        layout.put(top, col, m.brief_label, "group")
         layout.put(top, col + 1, None, "group")
         layout.put(top, col + 2, None, "group")
         layout.put_row(top + 1, col, ["Rate", "Count", f"Of ({m.population})"], "header")

@@ -68,11 +68,6 @@ class MonthHistory:
         return self.current.metrics
 
 
-def short_label(m: MetricDef) -> str:
-    """ "Contact rate (calls to contacts)" -> "Contact rate", for narrow table headers."""
-    return m.label.split(" (")[0]
-
-
 # ------------------------------------------------------------------ one agent
 
 def focus_gaps(metrics: Sequence[MetricDef], values: Sequence[float], averages: Sequence[float]
@@ -105,7 +100,7 @@ def _tiles(h: MonthHistory, i: int, p: Palette) -> list[dict]:
         else:
             rank_text = f.rank(rank, h.ranked[-1, j])
         tiles.append({
-            "id": m.id, "label": m.label, "short_label": short_label(m), "value": f.percent(v),
+            "id": m.id, "label": m.label, "short_label": m.brief_label, "value": f.percent(v),
             "fraction": f.fraction(h.numerator[-1, i, j], h.denominator[-1, i, j], m.population),
             "reason": undefined_reason(m, r) if math.isnan(v) else None,
             "average": f.percent(avg), "top": f.percent(top), "rank": rank_text,
@@ -175,7 +170,7 @@ def scorecard_context(h: MonthHistory, agent_id: str, palette: Palette = Palette
         "funnel": _funnel(h, i, tiles, palette), "goal": _goal(h, i, palette),
         "focus": [{"label": m.label, "tip": m.tip, "gap": f.points(gap)} for m, gap in gaps],
         "portal_rule": _portal_rule(h, i),
-        "windows": [{"label": short_label(m), "text": window_text(m, r)} for m in h.metrics],
+        "windows": [{"label": m.brief_label, "text": window_text(m, r)} for m in h.metrics],
         "problems": [str(p) for p in r.data_quality if p.agent_id == agent_id],
         "top_percent": r.settings.top_percent,
     }
@@ -224,7 +219,7 @@ def summary_context(h: MonthHistory, team: str | None = None) -> dict:
     problems = r.data_quality
     return {
         "team": team, "month": f.month(r.as_of), "as_of": f.day(r.as_of),
-        "metrics": [{"label": short_label(m), "full": m.label} for m in h.metrics],
+        "metrics": [{"label": m.brief_label, "full": m.label} for m in h.metrics],
         "average": [f.percent(a) for a in avg], "top": [f.percent(t) for t in top],
         "counted": [int(n) for n in h.ranked[-1]], "rows": rows, "top_percent": r.settings.top_percent,
         "movers": _movers(h, order),
