@@ -81,6 +81,7 @@ class Settings:
 KNOWN_KEYS: dict[str, set[str]] = {
     "windows": {"rolling_days"},
     "benchmarks": {"top_percent", "min_denominator"},
+    "report": {"movers_min_sample"},
     "mail": {"from", "subject", "leaders"},
     "smtp": {"host", "port", "security", "user", "password", "timeout_seconds", "max_per_minute",
              "max_per_day", "retries", "retry_delay_seconds"},

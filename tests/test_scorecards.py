@@ -209,3 +209,18 @@ def test_weasyprint_uses_harfbuzz_subsetting_and_warns_of_nothing(sample):
     assert ffi.harfbuzz_subset is not None, "install libharfbuzz-subset0: font subsetting is far slower without it"
     assert not [w for w in run.warnings if SUBSET_FALLBACK in w]
     assert run.warnings == []
+
+
+def test_biggest_movers_need_a_real_sample_in_both_months(sample):
+    from kpi_reports.report import MonthHistory, summary_context
+    _, result, team, _ = sample
+    history = monthly_history(team, MONTH, 12, result.settings)
+    movers = summary_context(MonthHistory.from_results(history))["movers"]
+    now, before = history[-1], history[-2]
+    by_name = {name: agent for agent, name in now.agents["name"].items()}
+    by_label = {m.label: m.id for m in now.metrics}
+    listed = movers["up"] + movers["down"]
+    assert listed
+    for item in listed:
+        agent, metric = by_name[item["name"]], by_label[item["metric"]]
+        assert now.value(agent, metric).denominator >= 5 and before.value(agent, metric).denominator >= 5
