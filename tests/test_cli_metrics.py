@@ -66,6 +66,14 @@ def test_check_lists_problems_and_exits_1(sample):
     assert "before Matched" in out.output and "Leads" in out.output
 
 
+def test_check_json_lists_the_same_problems(sample):
+    out = run("check", sample, "--json")
+    assert out.exit_code == 1
+    problems = json.loads(out.stdout)
+    assert {"sheet": "Leads", "row": 12, "column": "Met", "problem": "before Matched"} in problems
+    assert len(problems) == len(load_workbook(sample).problems)
+
+
 def test_check_exits_0_on_clean_data(write_workbook):
     path = write_workbook(activity=[{"Date": days_before(1), "Agent ID": "A01", "Calls": 3}])
     out = run("check", path)

@@ -97,22 +97,26 @@ def metrics(workbook: Path, as_of, as_json: bool, as_csv: bool, settings_path: P
 
 @click.command()
 @workbook_argument
+@click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON (sheet, row, column, problem).")
 @settings_option
-def check(workbook: Path, settings_path: Path | None) -> None:
+def check(workbook: Path, as_json: bool, settings_path: Path | None) -> None:
     """List every data-quality problem: sheet, row, column and reason.
 
     Exits 0 when there is none, 1 when there are some.
 
     \b
-    Example:
+    Examples:
       kpi-reports check team.xlsx
+      kpi-reports check team.xlsx --json > problems.json
     """
     team, _ = open_team(workbook, settings_path)
-    if not team.problems:
+    if as_json:
+        click.echo(json.dumps([p.as_json() for p in team.problems], indent=2, ensure_ascii=False))
+    elif not team.problems:
         console.print(f"No data-quality problems in {workbook}.")
-        return
-    console.print(problems_table(team.problems))
-    sys.exit(1)
+    else:
+        console.print(problems_table(team.problems))
+    sys.exit(1 if team.problems else 0)
 
 
 COMMANDS = [metrics, check]
