@@ -5,6 +5,7 @@ types, label and best-practice tip, the benchmark rules, and the mail/SMTP setti
 """
 from __future__ import annotations
 
+import difflib
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -93,10 +94,11 @@ METRIC_KEYS = {"kind", "label", "short", "tip", "event", "play_out_days", "lead_
 def _check_keys(user: dict[str, Any], where: str) -> None:
     """A misspelt key would silently do nothing: name it, and what it could have been."""
     def unknown(section: str, keys: set[str], known: set[str]) -> None:
-        wrong = sorted(keys - known)
-        if wrong:
-            raise UserError(f"{where}: unknown setting(s) {', '.join(wrong)} in [{section}]; "
-                            f"known: {', '.join(sorted(known))}. `kpi-reports settings` lists every setting.")
+        for key in sorted(keys - known):
+            close = difflib.get_close_matches(key, sorted(known), n=1)
+            hint = f"did you mean {close[0]}?" if close else f"known: {', '.join(sorted(known))}."
+            raise UserError(f"{where}: unknown setting {key!r} in [{section}]; {hint} "
+                            "`kpi-reports settings` lists every setting.")
 
     unknown("top level", set(user), {*KNOWN_KEYS, "metrics"})
     for section, known in KNOWN_KEYS.items():
@@ -139,17 +141,35 @@ def _metric_from_table(metric_id: str, table: dict[str, Any], where: str) -> Met
     if unknown:
         raise UserError(f"{where}: metric {metric_id!r} has unknown lead type(s) {unknown}; "
                         f"use {', '.join(LEAD_TYPES)}.")
-    try:
-        return MetricDef(
-            id=metric_id, kind=kind, label=str(table.get("label", metric_id)),
-            short=str(table.get("short", table.get("label", metric_id))),
-            tip=str(table.get("tip", "")), event=table.get("event"),
-            play_out_days=int(table.get("play_out_days", 0)), lead_types=types,
-            numerator=table.get("numerator"), denominator=table.get("denominator"),
-            max_age_days=int(table.get("max_age_days", 10)),
-        )
-    except (TypeError, ValueError) as exc:
-        raise UserError(f"{where}: metric {metric_id!r}: {exc}") from None
+    section = f"metrics.{metric_id}"
+    return MetricDef(
+        id=metric_id, kind=kind, label=str(table.get("label", metric_id)),
+        short=str(table.get("short", table.get("label", metric_id))),
+        tip=str(table.get("tip", "")), event=table.get("event"),
+        play_out_days=whole_number(table, "play_out_days", 0, where, section), lead_types=types,
+        numerator=table.get("numerator"), denominator=table.get("denominator"),
+        max_age_days=whole_number(table, "max_age_days", 10, where, section),
+    )
+
+
+def whole_number(table: dict[str, Any], key: str, default: int, where: str, section: str,
+                 minimum: int = 0, maximum: int | None = None) -> int:
+    """table[key] as a whole number in range, or a UserError naming the setting."""
+    value = table.get(key, default)
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum or (
+            maximum is not None and value > maximum):
+        allowed = f"{minimum} to {maximum}" if maximum is not None else f"{minimum} or more"
+        raise UserError(f"{where}: [{section}] {key} must be a whole number, {allowed} (found {value!r}).")
+    return value
+
+
+def _enabled(metric_id: str, table: dict[str, Any], where: str) -> bool:
+    value = table.get("enabled", True)
+    if not isinstance(value, bool):
+        raise UserError(f"{where}: [metrics.{metric_id}] enabled must be true or false (found {value!r}).")
+    return value
 
 
 def settings_from_dict(data: dict[str, Any], source: str = "built-in defaults") -> Settings:
@@ -158,17 +178,15 @@ def settings_from_dict(data: dict[str, Any], source: str = "built-in defaults") 
     metrics = tuple(
         _metric_from_table(mid, table, source)
         for mid, table in data.get("metrics", {}).items()
-        if table.get("enabled", True)
+        if _enabled(mid, table, source)
     )
-    settings = Settings(
-        rolling_days=int(windows.get("rolling_days", 30)),
-        top_percent=int(bench.get("top_percent", 10)),
-        min_denominator=int(bench.get("min_denominator", 1)),
+    whole_number(data.get("report", {}), "movers_min_sample", 5, source, "report")
+    return Settings(
+        rolling_days=whole_number(windows, "rolling_days", 30, source, "windows", minimum=1),
+        top_percent=whole_number(bench, "top_percent", 10, source, "benchmarks", minimum=1, maximum=100),
+        min_denominator=whole_number(bench, "min_denominator", 1, source, "benchmarks", minimum=1),
         metrics=metrics, raw=data, source=source,
     )
-    if settings.rolling_days < 1 or not 0 < settings.top_percent <= 100:
-        raise UserError(f"{source}: rolling_days must be at least 1 and top_percent 1 to 100.")
-    return settings
 
 
 def load_settings(path: str | Path | None = None) -> Settings:

@@ -33,9 +33,15 @@ def test_a_metric_can_be_switched_off(tmp_path):
 
 
 @pytest.mark.parametrize("text, words", [
-    ("[windows]\nrolling_day = 14\n", "unknown setting(s) rolling_day in [windows]; known: rolling_days"),
-    ("[window]\nrolling_days = 14\n", "unknown setting(s) window in [top level]"),
-    ("[metrics.x]\nkind = \"cohort\"\nevent = \"Met\"\nplayout_days = 3\n", "playout_days in [metrics.x]"),
+    ("[windows]\nrolling_day = 14\n", "unknown setting 'rolling_day' in [windows]; did you mean rolling_days?"),
+    ("[window]\nrolling_days = 14\n", "unknown setting 'window' in [top level]; did you mean windows?"),
+    ("[metrics.x]\nkind = \"cohort\"\nevent = \"Met\"\nplayout_days = 3\n",
+     "'playout_days' in [metrics.x]; did you mean play_out_days?"),
+    ("[benchmarks]\ntop_percent = \"abc\"\n", "[benchmarks] top_percent must be a whole number, 1 to 100 (found 'abc')"),
+    ("[windows]\nrolling_days = 0\n", "[windows] rolling_days must be a whole number, 1 or more (found 0)"),
+    ("[metrics.contact_rate]\nenabled = \"no\"\n", "[metrics.contact_rate] enabled must be true or false"),
+    ("[metrics.x]\nkind = \"cohort\"\nevent = \"Met\"\nplay_out_days = 2.5\n",
+     "[metrics.x] play_out_days must be a whole number, 0 or more (found 2.5)"),
     ("[metrics.x]\nkind = \"ratio\"\n", "needs kind = \"cohort\", \"activity\" or \"deal_updates\""),
     ("[metrics.x]\nkind = \"cohort\"\n", "needs event, play_out_days"),
     ("[metrics.x]\nkind = \"cohort\"\nevent = \"Met\"\nplay_out_days = 3\nlead_types = [\"Renter\"]\n",

@@ -6,7 +6,7 @@ import sys
 import click
 
 from ..errors import UserError
-from .common import console_err
+from .common import console_err, styled
 from . import demo, metrics
 
 
@@ -17,16 +17,15 @@ class KpiGroup(click.Group):
         try:
             return super().invoke(ctx)
         except UserError as exc:
-            console_err.print(f"[bold red]Error:[/] {exc}", highlight=False, markup=True)
+            console_err.print(styled(("Error:", "bold red"), f" {exc}"))
             sys.exit(2)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
         except Exception as exc:   # a bug: say so plainly; --debug shows the traceback
             if ctx.obj and ctx.obj.get("debug"):
                 raise
-            console_err.print(f"[bold red]Unexpected error:[/] {type(exc).__name__}: {exc}\n"
-                              "Run again with `kpi-reports --debug ...` for the details and report it.",
-                              highlight=False)
+            console_err.print(styled(("Unexpected error:", "bold red"), f" {type(exc).__name__}: {exc}\n"
+                                     "Run again with `kpi-reports --debug ...` for the details and report it."))
             sys.exit(3)
 
 

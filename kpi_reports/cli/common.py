@@ -6,13 +6,21 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.text import Text
 
 from ..load import load_workbook
 from ..model import TeamData
 from ..settings import DEFAULT_SETTINGS_NAME, Settings, settings_for
 
-console = Console(highlight=False)
-console_err = Console(stderr=True, highlight=False)
+# markup=False: names, paths and messages hold workbook text, which must print as it is
+# (a name like "[red]Bob" or "[/]" is text, not a style). Styles are given as Text objects.
+console = Console(highlight=False, markup=False)
+console_err = Console(stderr=True, highlight=False, markup=False)
+
+
+def styled(*parts: str | tuple[str, str]) -> Text:
+    """Text from plain strings and (text, style) pairs: styled(("Error:", "bold red"), " ", message)."""
+    return Text.assemble(*parts)
 
 workbook_argument = click.argument(
     "workbook", type=click.Path(dir_okay=False, path_type=Path))

@@ -25,7 +25,7 @@ def demo(path: Path, seed: int) -> None:
       kpi-reports demo workbooks/sample_team.xlsx
     """
     written = write_sample_workbook(path, seed=seed)
-    console.print(f"Wrote [bold]{written}[/] (data to {SAMPLE_END:%Y-%m-%d}, an inactive agent and "
+    console.print(f"Wrote {written} (data to {SAMPLE_END:%Y-%m-%d}, an inactive agent and "
                   f"{len(SAMPLE_PROBLEMS)} deliberate data problems for `kpi-reports check`).")
 
 

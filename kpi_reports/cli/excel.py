@@ -29,7 +29,7 @@ def refresh(workbook: Path, as_of, settings_path: Path | None) -> None:
     """
     with console.status(f"Refreshing {workbook.name} ..."):
         result = refresh_workbook(workbook, to_date(as_of), settings_for(workbook, settings_path))
-    console.print(f"Refreshed the Dashboard of [bold]{workbook}[/] as of {fmt.day(result.as_of)}: "
+    console.print(f"Refreshed the Dashboard of {workbook} as of {fmt.day(result.as_of)}: "
                   f"{len(result.agents)} agents, {len(result.data_quality)} data-quality problem(s).")
 
 
@@ -49,7 +49,7 @@ def new_workbook_command(path: Path, sample: bool, force: bool) -> None:
       kpi-reports new-workbook workbooks/team.xlsm --sample
     """
     written = new_workbook(path, sample=sample, overwrite=force)
-    console.print(f"Wrote [bold]{written}[/] and {written.with_suffix('.py').name} beside it. "
+    console.print(f"Wrote {written} and {written.with_suffix('.py').name} beside it. "
                   "Open it in Excel with the xlwings add-in and click Run main to refresh.")
 
 

@@ -13,7 +13,7 @@ from rich.table import Table
 from .. import formatting as fmt
 from ..engine import compute
 from ..model import KpiResult, Problem, TeamData
-from .common import as_of_option, console, console_err, open_team, settings_option, to_date, workbook_argument
+from .common import as_of_option, console, console_err, open_team, styled, settings_option, to_date, workbook_argument
 
 
 def metrics_table(result: KpiResult, width: int) -> Table:
@@ -32,8 +32,8 @@ def metrics_table(result: KpiResult, width: int) -> Table:
         name = [result.agents.at[agent_id, "name"]] if with_names else []
         table.add_row(agent_id, *name, *(fmt.percent(row[m.id]) for m in result.metrics))
     table.add_section()
-    for key, label in (("average", "Average"), ("top10", "Top 10%")):
-        table.add_row(f"[bold]{label}[/]", *([""] if with_names else []),
+    for key, label in (("average", "Average"), ("top10", f"Top {result.settings.top_percent}%")):
+        table.add_row(styled((label, "bold")), *([""] if with_names else []),
                       *(fmt.percent(result.benchmarks.at[m.id, key]) for m in result.metrics))
     return table
 
@@ -51,12 +51,12 @@ def warn_outside_data(team: TeamData, as_of: dt.date) -> None:
     """Numbers for a day past the data look real but count nothing new: say so (stderr)."""
     first, last = team.date_range()
     if first is None:
-        console_err.print("[yellow]Note:[/] the workbook has no dated rows yet; every value is undefined.")
+        console_err.print(styled(("Note:", "yellow"), " the workbook has no dated rows yet; every value is undefined."))
     elif as_of > last + dt.timedelta(days=1):
-        console_err.print(f"[yellow]Note:[/] the data ends {fmt.day(last)}; as of {fmt.day(as_of)} the "
-                          f"windows miss {(as_of - last).days} days of data. Use --as-of {last:%Y-%m-%d}?")
+        console_err.print(styled(("Note:", "yellow"), f" the data ends {fmt.day(last)}; as of {fmt.day(as_of)} the "
+                                 f"windows miss {(as_of - last).days} days of data. Use --as-of {last:%Y-%m-%d}?"))
     elif as_of < first:
-        console_err.print(f"[yellow]Note:[/] the data starts {fmt.day(first)}, after {fmt.day(as_of)}.")
+        console_err.print(styled(("Note:", "yellow"), f" the data starts {fmt.day(first)}, after {fmt.day(as_of)}."))
 
 
 def result_csv(result: KpiResult) -> str:

@@ -10,7 +10,7 @@ from .. import formatting as fmt
 from ..report import ScorecardRun, render_scorecards
 from ..model import TeamData
 from ..settings import Settings
-from .common import console, month_option, open_team, settings_option, workbook_argument
+from .common import console, month_option, open_team, settings_option, styled, workbook_argument
 from .progress import progress_bar
 
 templates_option = click.option(
@@ -49,12 +49,12 @@ def scorecards(workbook: Path, month, out_dir: Path, agents: tuple[str, ...], te
     """
     team, settings = open_team(workbook, settings_path)
     run = render_month(team, settings, month.date(), out_dir, agents, templates_dir)
-    console.print(f"{len(run.scorecards)} scorecard(s) for {fmt.month(run.month)} in [bold]{run.folder}[/] "
+    console.print(f"{len(run.scorecards)} scorecard(s) for {fmt.month(run.month)} in {run.folder} "
                   f"({run.seconds:.1f} s).")
     for path in filter(None, [run.summary, *run.team_summaries.values()]):
         console.print(f"Team summary: {path}")
     for warning in run.warnings:
-        console.print(f"[yellow]Warning:[/] {warning}", markup=True, highlight=False)
+        console.print(styled(("Warning:", "yellow"), f" {warning}"))
 
 
 COMMANDS = [scorecards]
