@@ -53,14 +53,24 @@ def splice_sheet(workbook: Path, source: Path | BinaryIO, sheet_name: str = "Das
     return True
 
 
+def lock_files(workbook: Path) -> list[tuple[str, str]]:
+    """The owner files an app keeps beside a workbook it has open: (file name, app).
+
+    Office writes `~$` + the name, or for longer names `~$` in place of its first one or
+    two characters; LibreOffice writes `.~lock.NAME#`.
+    """
+    name = workbook.name
+    excel = dict.fromkeys([f"~${name}", f"~${name[1:]}", f"~${name[2:]}"])
+    return [(lock, "Excel") for lock in excel] + [(f".~lock.{name}#", "LibreOffice")]
+
+
 def refuse_if_open(workbook: Path) -> None:
-    """Excel keeps `~$name` and LibreOffice `.~lock.name#` beside a workbook it has open."""
-    for lock, app in ((f"~${workbook.name}", "Excel"), (f".~lock.{workbook.name}#",
-                                                        "LibreOffice")):
+    for lock, app in lock_files(workbook):
         if (workbook.parent / lock).exists():
             raise UserError(
-                f"{workbook.name} is open in {app} (its lock file {lock} is beside it): "
-                f"close the workbook in {app} and run the refresh again.")
+                f"{workbook.name} is open in {app} (its lock file {lock} is beside it): close the "
+                f"workbook in {app} and run the refresh again. If {app} is not running, the lock "
+                f"file was left by a crash: delete {lock} and run again.")
 
 
 def backup_path(workbook: Path) -> Path:
