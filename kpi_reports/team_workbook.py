@@ -6,6 +6,7 @@ workbook is never rewritten this way (see kpi_reports/excel/package.py).
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -18,6 +19,13 @@ from .atomic import replacing
 SHEET_ORDER = ("Agents", "Activity", "Leads", "Deals", "Deal Updates")
 DATE_FORMAT = "yyyy-mm-dd"
 MONEY_FORMAT = '"$"#,##0'
+
+
+def _holds_dates(series: pd.Series) -> bool:
+    """A date column, typed as such or holding date cells among text (the sample's odd rows)."""
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return True
+    return series.dtype == object and series.map(lambda v: isinstance(v, (dt.date, pd.Timestamp))).any()
 
 
 def _cells(series: pd.Series) -> list:
@@ -48,7 +56,7 @@ def _write_sheet(book, name: str, frame: pd.DataFrame, formats: dict, as_table: 
     column_formats = []
     for col, header in enumerate(frame.columns):
         fmt = None
-        if pd.api.types.is_datetime64_any_dtype(frame[header]):
+        if _holds_dates(frame[header]):
             fmt = formats["date"]
         elif re.search(r"volume|goal", header, re.I):
             fmt = formats["money"]
