@@ -93,3 +93,15 @@ def test_send_without_a_sender_is_a_clear_error(tmp_path, smtp):
     out = run("email", path, "--month", "2026-10", "--out", tmp_path / "pdf", "--outbox", tmp_path / "ob", "--send")
     assert out.exit_code == 2 and "No sender address" in out.output
     assert smtp.received == []
+
+
+def test_a_resend_that_cannot_reach_the_server_says_how_to_finish(workbook, tmp_path, monkeypatch):
+    settings = tmp_path / "fast.toml"
+    settings.write_text('[mail]\nfrom = "Office <office@team.example>"\n[smtp]\nretries = 1\nretry_delay_seconds = 0\n')
+    monkeypatch.setenv("KPI_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("KPI_SMTP_PORT", str(free_port()))          # nobody listens there
+    monkeypatch.setenv("KPI_SMTP_SECURITY", "none")
+    out = run("email", workbook, "--month", "2026-10", "--out", tmp_path / "pdf", "--outbox", tmp_path / "ob",
+              "--send", "--resend", "A04", "--settings", settings, "--verbose")
+    assert out.exit_code == 1
+    assert "run again with --resend A04 to finish" in out.stdout

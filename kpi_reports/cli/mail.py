@@ -61,18 +61,29 @@ def check_resend(team: TeamData, resend: tuple[str, ...]) -> None:
                         f"nor team:NAME. For example: --resend {active['agent_id'].iloc[0]}.")
 
 
-def report_table(report: MailReport) -> Table:
-    """Who got (or would get) what; a Why column only when some mail has a reason."""
-    with_reasons = any(o.reason for o in report.outcomes)
+def report_table(report: MailReport, verbose: bool) -> Table:
+    """Who got (or would get) what; mails sent on an earlier run only with --verbose."""
+    shown = [o for o in report.outcomes if verbose or o.status != "skipped"]
+    with_reasons = any(o.reason for o in shown)
     table = Table(title=report.summary(), title_justify="left")
-    for column in ("Status", "Agent", "To", *(["Why"] if with_reasons else [])):
-        table.add_column(column)
-    for o in report.outcomes:
+    for column in ("Status", "Agent", "To (and Cc)", *(["Why"] if with_reasons else [])):
+        table.add_column(column, overflow="fold")
+    for o in shown:
         style = None if o.status in ("delivered", "would_send", "skipped") else "red"
         who = f"{o.name} ({o.agent_id})" if o.kind == "scorecard" else f"{o.name} team summary"
         reason = [Text(o.reason)] if with_reasons else []
         table.add_row(Text(WORDS[o.status], style=style), Text(who), Text(", ".join(o.recipients)), *reason)
     return table
+
+
+def print_report(report: MailReport, resend: tuple[str, ...], verbose: bool) -> None:
+    console.print(report_table(report, verbose))
+    skipped = len(report.skipped)
+    if skipped and not verbose:
+        console.print(f"{skipped} mail(s) were sent on an earlier run (listed with --verbose).")
+    unsent = [o.agent_id for o in report.deferred + report.failed if o.agent_id in resend]
+    if unsent:
+        console.print(f"Not resent: run again with --resend {' --resend '.join(unsent)} to finish.")
 
 
 @click.command(name="email")
@@ -83,11 +94,12 @@ def report_table(report: MailReport) -> Table:
 @click.option("--cc-leader", is_flag=True, help="Copy each scorecard to the agent's team leader.")
 @click.option("--outbox", type=click.Path(file_okay=False, path_type=Path), default=Path("outbox"), show_default=True,
               help="Where .eml files and the delivery ledger (ledger.jsonl) live.")
+@click.option("--verbose", "-v", is_flag=True, help="Also list the mails sent on an earlier run.")
 @out_option
 @templates_option
 @settings_option
-def email(workbook: Path, month, send: bool, resend: tuple[str, ...], cc_leader: bool, outbox: Path, out_dir: Path,
-          templates_dir: Path | None, settings_path: Path | None) -> None:
+def email(workbook: Path, month, send: bool, resend: tuple[str, ...], cc_leader: bool, outbox: Path, verbose: bool,
+          out_dir: Path, templates_dir: Path | None, settings_path: Path | None) -> None:
     """Email each active agent their scorecard and each team leader the team summary.
 
     Renders the scorecards that are missing, then by default writes every message to the
@@ -117,7 +129,7 @@ def email(workbook: Path, month, send: bool, resend: tuple[str, ...], cc_leader:
     with progress_bar("Sending" if send else "Writing outbox") as update:
         report = deliver(mails, outbox=outbox, config=config, smtp=smtp, send=send, resend=set(resend),
                          templates=templates_dir, progress=lambda _outcome, done, total: update(done, total))
-    console.print(report_table(report))
+    print_report(report, resend, verbose)
     if not send:
         console.print(f"Messages written to {outbox / f'{first:%Y-%m}'}; nothing was sent (add --send).")
     sys.exit(0 if report.ok else 1)

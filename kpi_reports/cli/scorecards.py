@@ -23,9 +23,11 @@ out_option = click.option("--out", "out_dir", type=click.Path(file_okay=False, p
 
 def render_month(team: TeamData, settings: Settings, month: dt.date, out_dir: Path, agents=None,
                  templates_dir: Path | None = None, only_missing: bool = False) -> ScorecardRun:
-    with progress_bar(f"Scorecards {month:%Y-%m}") as update:
+    """The month's PDFs; the team summaries only for a whole-team run (not for --agent)."""
+    with progress_bar(f"PDFs for {month:%Y-%m} (scorecards and team summaries)") as update:
         return render_scorecards(team, month, out_dir, settings, agent_ids=agents or None,
-                                 templates_dir=templates_dir, progress=update, only_missing=only_missing)
+                                 templates_dir=templates_dir, progress=update, only_missing=only_missing,
+                                 summary=not agents)
 
 
 @click.command()
