@@ -38,6 +38,14 @@ def metrics_table(result: KpiResult, width: int) -> Table:
     return table
 
 
+def table_width(result: KpiResult, with_names: bool) -> int:
+    """Columns the metrics table needs at the least (IDs, names, one "100%" per metric)."""
+    ids = max([len("Top 100%"), *map(len, result.agents.index)])
+    names = min(22, max(map(len, result.agents["name"]), default=4)) + 1 if with_names else 0
+    metrics = sum(max(5, *map(len, m.short.split())) + 1 for m in result.metrics)
+    return ids + names + metrics
+
+
 def problems_table(problems: list[Problem]) -> Table:
     table = Table(title=f"{len(problems)} data-quality problem(s)", title_justify="left")
     for column in ("Sheet", "Row", "Column", "Problem"):
@@ -89,7 +97,12 @@ def metrics(workbook: Path, as_of, as_json: bool, as_csv: bool, settings_path: P
     elif as_csv:
         click.echo(result_csv(result), nl=False)
     else:
-        console.print(metrics_table(result, console.width))
+        table = metrics_table(result, console.width)
+        needed = table_width(result, with_names=console.width >= 100)
+        if needed > console.width:
+            console_err.print(styled(("Note:", "yellow"), f" the table needs {needed} columns and the terminal has "
+                                     f"{console.width}: some are cut. Widen it, or use --csv or --json."))
+        console.print(table)
         if result.data_quality:
             console.print(f"{len(result.data_quality)} data-quality problem(s): "
                           f"see `kpi-reports check {workbook}`.")
