@@ -111,10 +111,12 @@ def test_settings_file_beside_the_workbook_is_used(write_workbook):
     assert doc["agents"][0]["metrics"]["contact_rate"]["denominator"] == 0
 
 
-def test_workbook_text_prints_as_text_not_terminal_markup(write_workbook):
+def test_workbook_text_prints_as_text_not_terminal_markup(write_workbook, monkeypatch):
+    from kpi_reports.cli.common import console
+    monkeypatch.setattr(console, "width", 120)                      # wide enough for the Name column
     path = write_workbook(agents=[{"Agent ID": "A01", "Name": "[red]Bob[/] [/]"}],
                           leads=[{"Lead ID": "L1", "Agent ID": "[/]", "Type": "Buyer", "Matched": days_before(20)}])
     out = run("check", path)
     assert out.exit_code == 1 and "unknown agent '[/]'" in out.stdout
-    out = CliRunner(env={"COLUMNS": "120"}).invoke(main, ["metrics", str(path), "--as-of", AS_OF.isoformat()])
+    out = run("metrics", path, "--as-of", AS_OF.isoformat())
     assert out.exit_code == 0 and "[red]Bob[/] [/]" in out.stdout
