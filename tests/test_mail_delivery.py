@@ -325,6 +325,9 @@ def test_a_killed_run_then_a_rerun_delivers_every_message_exactly_once(server, m
     report = deliver(mails, outbox=tmp_path, config=config, smtp=smtp_for(port), send=True)
     assert len(report.skipped) == 2 and len(report.delivered) == 2
     assert_everyone_once(box, pdfs)
+    again = deliver(mails, outbox=tmp_path, config=config, smtp=smtp_for(port), send=True)
+    assert len(again.skipped) == 4                      # the rerun's records survived the torn line
+    assert_everyone_once(box, pdfs)
 
 
 def test_listing_the_same_agent_twice_is_refused(mails, config, tmp_path):

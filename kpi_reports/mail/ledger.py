@@ -29,6 +29,19 @@ class Ledger:
         for entry in self._read():
             self.entries[entry["key"]] = entry
             self.sent_times.append(float(entry.get("ts", 0)))
+        self._end_torn_line()
+
+    def _end_torn_line(self) -> None:
+        """After a crash mid-write the file may not end in a newline: end it, or the next
+        record would be glued to the torn text and lost with it."""
+        if not self.path.exists() or self.path.stat().st_size == 0:
+            return
+        with self.path.open("rb+") as fh:
+            fh.seek(-1, os.SEEK_END)
+            if fh.read(1) != b"\n":
+                fh.write(b"\n")
+                fh.flush()
+                os.fsync(fh.fileno())
 
     def _read(self) -> Iterator[dict[str, Any]]:
         if not self.path.exists():
