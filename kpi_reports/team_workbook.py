@@ -21,7 +21,7 @@ DATE_FORMAT = "yyyy-mm-dd"
 MONEY_FORMAT = '"$"#,##0'
 
 
-def _holds_dates(series: pd.Series) -> bool:
+def holds_dates(series: pd.Series) -> bool:
     """A date column, typed as such or holding date cells among text (the sample's odd rows)."""
     if pd.api.types.is_datetime64_any_dtype(series):
         return True
@@ -56,7 +56,7 @@ def _write_sheet(book, name: str, frame: pd.DataFrame, formats: dict, as_table: 
     column_formats = []
     for col, header in enumerate(frame.columns):
         fmt = None
-        if _holds_dates(frame[header]):
+        if holds_dates(frame[header]):
             fmt = formats["date"]
         elif re.search(r"volume|goal", header, re.I):
             fmt = formats["money"]

@@ -25,7 +25,7 @@ from kpi_reports.atomic import replacing
 from kpi_reports.errors import UserError
 from kpi_reports.sample import sample_tables
 from kpi_reports.settings import load_settings
-from kpi_reports.team_workbook import DATE_FORMAT, MONEY_FORMAT, SHEET_ORDER
+from kpi_reports.team_workbook import DATE_FORMAT, MONEY_FORMAT, SHEET_ORDER, holds_dates
 
 from .dashboard import SHEET, build_layout
 from .dashboard_xlsx import write_layout
@@ -33,6 +33,7 @@ from .ranges import SPECS, frame_rows, team_from_tables
 
 TEMPLATE = Path(xlwings.__file__).with_name("quickstart_standalone.xlsm")
 UDF_MODULE = "kpi_reports.excel.udfs"
+DATE_HEADERS = {"Date", "Matched", "Scheduled", "Met", "Signed", "Opened", "Closed", "Last Updated", "Updated"}
 EMPTY_COLUMNS = {name: [*spec.required, *spec.optional] for name, spec in SPECS.items()}
 
 MAIN_PY = '''"""Refresh the Dashboard of {workbook}.
@@ -92,9 +93,7 @@ def _write_table(ws, name: str, frame: pd.DataFrame) -> None:
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for c, header in enumerate(frame.columns, start=1):
-        series = frame[header]
-        is_date = pd.api.types.is_datetime64_any_dtype(series) or header in ("Matched", "Date", "Opened")
-        fmt = DATE_FORMAT if is_date or "date" in header.lower() else (
+        fmt = DATE_FORMAT if holds_dates(frame[header]) or header in DATE_HEADERS else (
             MONEY_FORMAT if re.search(r"volume|goal", header, re.I) else None)
         ws.column_dimensions[openpyxl.utils.get_column_letter(c)].width = max(12, len(header) + 2)
         if fmt:
