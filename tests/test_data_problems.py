@@ -112,3 +112,20 @@ def test_agent_ids_7_and_7_point_0_and_text_7_are_one_agent(write_workbook):
     assert (row.numerator, row.denominator) == (1, 2)
     assert result.to_json_dict()["agents"][0]["agent_id"] == "7"
     assert not math.isnan(row.value)
+
+
+def test_a_lead_without_a_lead_id_is_reported_and_still_counts(write_workbook):
+    path = write_workbook(leads=[lead(None, scheduled=29), lead("L2")])
+    team = load_workbook(path)
+    assert [(p.row, p.column, p.problem) for p in team.problems] == [(2, "Lead ID", "missing Lead ID")]
+    row = compute(team, AS_OF).value("A01", "schedule_rate_14d")
+    assert (row.numerator, row.denominator) == (1, 2)
+
+
+def test_a_deal_without_a_deal_id_is_reported_and_still_counts(write_workbook):
+    deals = [{"Deal ID": None, "Agent ID": "A01", "Opened": days_before(5), "Last Updated": days_before(1)},
+             {"Deal ID": "D2", "Agent ID": "A01", "Opened": days_before(5)}]
+    team = load_workbook(write_workbook(deals=deals, updates=[{"Deal ID": "D2", "Updated": days_before(30)}]))
+    assert [(p.row, p.column, p.problem) for p in team.problems] == [(2, "Deal ID", "missing Deal ID")]
+    row = compute(team, AS_OF).value("A01", "portal_update_rate")
+    assert (row.numerator, row.denominator) == (1, 2)

@@ -49,7 +49,11 @@ def checked_agent_ids(sheet: RawSheet, log: ProblemLog, canonical: dict[str, str
 
 def keep_last(sheet: RawSheet, log: ProblemLog, keys: pd.Series, column: str,
             agent_ids: pd.Series) -> pd.Series:
-    """Mask of rows to keep: the last row of each ID wins, earlier ones are reported."""
+    """Mask of rows to keep: the last row of each ID wins, earlier ones are reported.
+
+    A row without an ID is kept (and reported as missing elsewhere): it still counts
+    where it can; it just cannot be told apart from a duplicate.
+    """
     folded = keys.str.casefold()
     earlier = folded.notna() & folded.duplicated(keep="last")
     if earlier.any():
@@ -59,7 +63,7 @@ def keep_last(sheet: RawSheet, log: ProblemLog, keys: pd.Series, column: str,
             log.problems.append(Problem(sheet.name, int(row), column,
                                         f"duplicate {column} {shown(keys.at[row])}: row {last_row.at[row]} replaces it",
                                         None if pd.isna(agent) else agent))
-    return folded.notna() & ~earlier
+    return ~earlier
 
 
 def checked_dates(sheet: RawSheet, log: ProblemLog, column: str, agent_ids: pd.Series,

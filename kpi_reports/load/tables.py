@@ -11,7 +11,7 @@ from .sheets import RawSheet, column_name
 def load_agents(sheet: RawSheet, log: ProblemLog) -> pd.DataFrame:
     frame = sheet.frame
     ids = required_text(sheet, log, "Agent ID")
-    keep = keep_last(sheet, log, ids, "Agent ID", ids)
+    keep = keep_last(sheet, log, ids, "Agent ID", ids) & ids.notna()
     names = clean_text(frame["name"])
     log.add(sheet, keep & names.isna(), "Name", "missing Name (the Agent ID is shown instead)", ids)
     active_text = clean_text(frame["active"]).fillna("").str.casefold()
@@ -100,6 +100,8 @@ def load_deals(sheet: RawSheet, log: ProblemLog, canonical: dict[str, str]) -> t
         "last_updated": updated,
         "usable": ~(bad_opened | bad_closed | before | bad_updated), "row": sheet.frame.index,
     })
+    # a deal without an ID still counts: a placeholder no typed ID can equal stands in for it
+    deals["deal_id"] = deal_ids.fillna("\x00row " + deals["row"].astype(str))
     return deals[keep].reset_index(drop=True), set(deal_ids.dropna().str.casefold())
 
 
