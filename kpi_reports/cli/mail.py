@@ -9,7 +9,6 @@ import click
 from rich.table import Table
 from rich.text import Text
 
-from ..engine import compute, month_end
 from ..errors import UserError
 from ..mail import MailConfig, MailReport, ScorecardMail, SmtpConfig, deliver
 from ..mail.report import WORDS
@@ -124,8 +123,7 @@ def email(workbook: Path, month, send: bool, resend: tuple[str, ...], cc_leader:
     config = MailConfig.from_settings(settings, leaders=leaders_from_agents(team))
     smtp = SmtpConfig.from_settings(settings) if send else None
     run = render_month(team, settings, first, out_dir, templates_dir=templates_dir, only_missing=True)
-    result = compute(team, month_end(first), settings, activity_window="month")
-    mails = scorecard_mails(result, run, config, cc_leader) + summary_mails(result, run, config)
+    mails = scorecard_mails(run.result, run, config, cc_leader) + summary_mails(run.result, run, config)
     with progress_bar("Sending" if send else "Writing outbox") as update:
         report = deliver(mails, outbox=outbox, config=config, smtp=smtp, send=send, resend=set(resend),
                          templates=templates_dir, progress=lambda _outcome, done, total: update(done, total))

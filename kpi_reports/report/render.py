@@ -20,7 +20,7 @@ from pathlib import Path
 from .. import formatting as f
 from ..engine import month_end, monthly_history
 from ..errors import UserError
-from ..model import TeamData
+from ..model import KpiResult, TeamData
 from ..settings import Settings, load_settings
 from .context import MonthHistory, scorecard_context, summary_context
 from ..filenames import FileNamer
@@ -41,6 +41,7 @@ class ScorecardRun:
     team_summaries: dict[str, Path] = field(default_factory=dict)  # team -> PDF
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    result: KpiResult | None = None      # the month's numbers the PDFs show (for the mail)
 
 
 @dataclass(frozen=True)
@@ -220,7 +221,7 @@ def render_scorecards(team: TeamData, month: dt.date, out_dir: str | Path, setti
     folders.theme()                                   # a bad theme fails before any work
     h = MonthHistory.from_results(monthly_history(team, month, 12, settings))
     chosen = select_agents(team, agent_ids, h.agent_ids)
-    run = ScorecardRun(month=month, folder=Path(out_dir) / f"{month:%Y-%m}")
+    run = ScorecardRun(month=month, folder=Path(out_dir) / f"{month:%Y-%m}", result=h.current)
     jobs = plan_jobs(h, run.folder, chosen, folders, summary)
     kept = [job for job in jobs if only_missing and job.target.exists()]
     for job in kept:
