@@ -17,6 +17,7 @@ from typing import Literal
 
 import jinja2
 
+from .. import formatting
 from ..errors import UserError
 from .addresses import MailProblem, one_line, parse_address, safe_filename
 from .config import MailConfig
@@ -56,9 +57,6 @@ class ScorecardMail:
         """What "sent once" means: one message per month, kind and agent (or team)."""
         return f"{self.month:%Y-%m}/{self.kind}/{self.agent_id}"
 
-    @property
-    def month_label(self) -> str:
-        return f"{self.month:%B %Y}"
 
 
 @dataclass(frozen=True)
@@ -129,7 +127,7 @@ def attachment_name(mail: ScorecardMail) -> str:
 
 
 def _context(mail: ScorecardMail, config: MailConfig) -> dict[str, object]:
-    values = {"month": mail.month_label, "name": one_line(mail.name), "team": one_line(mail.team or "")}
+    values = {"month": formatting.month(mail.month), "name": one_line(mail.name), "team": one_line(mail.team or "")}
     try:
         subject = config.subject.format_map(values)
     except (KeyError, ValueError, IndexError, AttributeError) as exc:
