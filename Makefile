@@ -21,7 +21,6 @@ demo: setup
 	$(KPI) demo $(SAMPLE)
 	$(KPI) metrics $(SAMPLE) --as-of 2026-10-31
 	$(KPI) check $(SAMPLE) || echo "(check exits 1 when it finds problems: the sample has some on purpose)"
-	$(KPI) new-workbook workbooks/team.xlsm --sample --force
 	$(KPI) refresh workbooks/team.xlsm --as-of 2026-10-31
 	$(KPI) scorecards $(SAMPLE) --month $(MONTH) --out out
 	$(KPI) email $(SAMPLE) --month $(MONTH) --out out --outbox outbox

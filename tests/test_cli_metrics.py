@@ -17,6 +17,7 @@ def sample(tmp_path_factory):
     path = tmp_path_factory.mktemp("demo") / "sample_team.xlsx"
     result = CliRunner().invoke(main, ["demo", str(path)])
     assert result.exit_code == 0, result.output
+    assert (path.parent / "team.xlsm").is_file() and (path.parent / "team.py").is_file()
     return path
 
 
