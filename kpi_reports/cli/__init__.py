@@ -7,7 +7,7 @@ import click
 
 from ..errors import UserError
 from .common import console_err, styled
-from . import demo, metrics
+from . import demo, excel, mail, metrics, scorecards
 
 
 class KpiGroup(click.Group):
@@ -49,16 +49,6 @@ def main(ctx: click.Context, debug: bool) -> None:
     ctx.ensure_object(dict)["debug"] = debug
 
 
-for module in (metrics, demo):
-    for command in module.COMMANDS:
-        main.add_command(command)
-
-for optional in ("scorecards", "mail", "excel"):   # faces register themselves when present
-    try:
-        face = __import__(f"{__name__}.{optional}", fromlist=["COMMANDS"])
-    except ModuleNotFoundError as exc:
-        if exc.name != f"{__name__}.{optional}":
-            raise
-        continue
+for face in (metrics, demo, excel, scorecards, mail):
     for command in face.COMMANDS:
         main.add_command(command)
