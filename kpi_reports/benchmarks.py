@@ -19,6 +19,9 @@ def benchmark_arrays(values: np.ndarray, counted: np.ndarray, top_percent: int
     values, counted: shape (..., agents). Each counted agent weighs once, whatever its sample.
     """
     n = counted.sum(axis=-1)
+    if values.shape[-1] == 0:                      # no active agent: nothing to compare
+        empty = np.full(n.shape, np.nan)
+        return empty, empty.copy(), n, np.full(values.shape, np.nan)
     filled = np.where(counted, values, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         average = filled.sum(axis=-1) / n

@@ -82,9 +82,10 @@ def test_negative_or_text_activity_counts_are_excluded_cell_by_cell(write_workbo
         {"Date": days_before(1), "Agent ID": "A01", "Calls": -5, "Contacts": 2},
         {"Date": days_before(2), "Agent ID": "A01", "Calls": "ten", "Contacts": 1},
         {"Date": days_before(3), "Agent ID": "A01", "Calls": 10, "Contacts": 3},
+        {"Date": days_before(4), "Agent ID": "A01", "Calls": "inf", "Contacts": 0},
     ])
     team = load_workbook(path)
-    assert located(team) == [("Activity", 2, "Calls"), ("Activity", 3, "Calls")]
+    assert located(team) == [("Activity", 2, "Calls"), ("Activity", 3, "Calls"), ("Activity", 5, "Calls")]
     row = compute(team, AS_OF).value("A01", "contact_rate")
     assert (row.numerator, row.denominator) == (6, 10)          # contacts of those rows still count
 
@@ -129,3 +130,10 @@ def test_a_deal_without_a_deal_id_is_reported_and_still_counts(write_workbook):
     assert [(p.row, p.column, p.problem) for p in team.problems] == [(2, "Deal ID", "missing Deal ID")]
     row = compute(team, AS_OF).value("A01", "portal_update_rate")
     assert (row.numerator, row.denominator) == (1, 2)
+
+
+def test_a_team_with_no_active_agent_gets_empty_results_not_a_crash(write_workbook):
+    path = write_workbook(agents=[{"Agent ID": "A01", "Name": "Dana", "Active": "No"}])
+    doc = compute(load_workbook(path), AS_OF).to_json_dict()
+    assert doc["agents"] == []
+    assert doc["benchmarks"]["schedule_rate_14d"] == {"average": None, "top10": None, "agents": 0}

@@ -24,6 +24,13 @@ def test_unreadable_dates_are_flagged(cell):
     assert pd.isna(days.iloc[0]) and unreadable.iloc[0]
 
 
+def test_time_zone_offsets_count_by_the_day_shown_even_when_mixed():
+    days, unreadable = parse_days(pd.Series(["2026-10-30T23:30+02:00", "2026-10-29", "2026-10-28T01:00Z"],
+                                            dtype=object))
+    assert list(days) == [pd.Timestamp("2026-10-30"), pd.Timestamp("2026-10-29"), pd.Timestamp("2026-10-28")]
+    assert not unreadable.any()
+
+
 def test_blank_date_is_not_a_problem():
     days, unreadable = parse_days(pd.Series([None, "", "  "], dtype=object))
     assert days.isna().all() and not unreadable.any()

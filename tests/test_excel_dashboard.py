@@ -170,3 +170,12 @@ def test_refresh_splices_a_dashboard_libreoffice_opens(workbook, result, tmp_pat
     converted = CalamineWorkbook.from_path(str(out / "team.xlsx"))
     lo_rows = converted.get_sheet_by_name("Dashboard").to_python()
     assert next(r for r in lo_rows if r[0] == "A01")[1] == EVIL
+
+
+def test_a_team_with_no_active_agent_still_gets_a_dashboard(tmp_path):
+    from conftest import team_tables
+    path = write_team_workbook(team_tables(agents=[{"Agent ID": "A01", "Name": "Dana", "Active": "No"}]),
+                               tmp_path / "none.xlsx")
+    refresh_workbook(path, AS_OF)
+    ws = openpyxl.load_workbook(path)["Dashboard"]
+    assert ws.cell(GRID_TOP + 2, 1).value == "Average"

@@ -160,7 +160,7 @@ def metric_grid(result: KpiResult) -> list[list[object]]:
         header += [m.label, f"{m.label}: count", f"{m.label}: of {m.population}"]
     ids = list(result.agents.index)
     table = result.values.reindex(pd.MultiIndex.from_product([ids, result.settings.metric_ids]))
-    cube = table[["value", "numerator", "denominator"]].to_numpy(dtype=float).reshape(len(ids), -1)
+    cube = table[["value", "numerator", "denominator"]].to_numpy(dtype=float).reshape(len(ids), 3 * len(metrics))
     people = result.agents[["name", "team"]].astype(object)
     rows = [[i, people.at[i, "name"], people.at[i, "team"], *_cells(v)] for i, v in zip(ids, cube)]
     average, top = benchmark_labels(result)

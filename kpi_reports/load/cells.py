@@ -86,7 +86,8 @@ def parse_days(col: pd.Series) -> tuple[pd.Series, pd.Series]:
         out[is_number & ok.reindex(col.index, fill_value=False)] = (
             EXCEL_EPOCH + pd.to_timedelta(np.floor(serial[ok]), unit="D"))
     if is_text.any():
-        text = col[is_text].str.strip()
+        # only the calendar day shown counts: drop a time zone offset (mixed ones would fail)
+        text = col[is_text].str.strip().str.replace(r"(?<=\d)(?:Z|[+-]\d\d:?\d\d)$", "", regex=True)
         parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
         for fmt in US_FORMATS:
             todo = parsed.isna() & (text != "")
@@ -108,6 +109,7 @@ def parse_numbers(col: pd.Series) -> tuple[pd.Series, pd.Series]:
     if is_text.any():
         cleaned[is_text] = col[is_text].str.replace(r"[$,\s]", "", regex=True)
     numbers = pd.to_numeric(cleaned.mask(cleaned == ""), errors="coerce").astype(float)
+    numbers = numbers.where(np.isfinite(numbers))        # "inf" is text, not a count
     return numbers, numbers.isna() & ~is_blank(col)
 
 
