@@ -82,3 +82,10 @@ def test_missing_optional_columns_are_reported_once_per_column(tmp_path):
     problems = [(p.sheet, p.row, p.column) for p in load_workbook(path).problems]
     assert problems == [("Activity", None, "Appointments"), ("Activity", None, "Contracts"),
                         ("Leads", None, "Met")]
+
+
+def test_blank_rows_are_empty_or_whitespace_only():
+    from kpi_reports.load.cells import blank_rows
+    frame = pd.DataFrame([[None, ""], ["  ", None], [" x ", None], [0.0, None], [None, dt.date(2026, 1, 1)]],
+                         dtype=object)
+    assert list(blank_rows(frame)) == [True, True, False, False, False]

@@ -49,9 +49,17 @@ def per_distinct_value(parse):
     return wrapper
 
 
-@per_distinct_value
-def blank_cells(col: pd.Series) -> pd.Series:
-    return is_blank(col)
+def blank_rows(frame: pd.DataFrame) -> pd.Series:
+    """Rows whose every cell is empty. Cheap first: a row holding a number or a date is not
+    blank, so only rows of text and empty cells are stripped and looked at closely."""
+    values = frame.to_numpy(dtype=object)
+    text = np.vectorize(lambda v: type(v) is str, otypes=[bool])(values) if values.size else values.astype(bool)
+    empty = pd.isna(values) | (values == "")
+    maybe = (empty | text).all(axis=1)
+    blank = np.zeros(len(frame), dtype=bool)
+    if maybe.any():
+        blank[maybe] = is_blank(frame[maybe]).all(axis=1).to_numpy()
+    return pd.Series(blank, index=frame.index)
 
 
 @per_distinct_value

@@ -10,7 +10,7 @@ import pandas as pd
 from python_calamine import CalamineWorkbook
 
 from ..errors import WorkbookError
-from .cells import blank_cells
+from .cells import blank_rows
 
 STANDARD_EVENTS = ("Scheduled", "Met", "Signed")
 ACTIVITY_COUNTS = ("Calls", "Contacts", "Appointments", "Contracts", "Closed Volume")
@@ -113,7 +113,4 @@ def sheet_from_rows(real_name: str, rows: Sequence[Sequence[object]], spec: Shee
                if header_key(c) in found and found[header_key(c)] in frame.columns}
     data = pd.DataFrame(columns, index=frame.index, dtype=object)
     data = data.reindex(columns=[column_name(c) for c in wanted])
-    blank = pd.Series(True, index=data.index)
-    for column in data.columns:
-        blank &= blank_cells(data[column])
-    return RawSheet(real_name, data[~blank], set(columns))
+    return RawSheet(real_name, data[~blank_rows(data)], set(columns))
