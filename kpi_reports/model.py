@@ -7,7 +7,7 @@ compute a number of their own.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -142,4 +142,4 @@ def _json_number(x: Any) -> int | float | None:
     return int(f) if f.is_integer() and abs(f) < 2**53 else f
 
 
-__all__ = ["Problem", "TeamData", "KpiResult", "asdict"]
+__all__ = ["Problem", "TeamData", "KpiResult"]

@@ -15,6 +15,7 @@ import pandas as pd
 from kpi_reports.errors import WorkbookError
 from kpi_reports.load import (ACTIVITY, AGENTS, DEAL_UPDATES, DEALS, LEADS, SheetSpec, clean_text,
                               header_key, load_rows)
+from kpi_reports.load.sheets import sheet_from_rows
 from kpi_reports.model import TeamData
 from kpi_reports.settings import Settings
 
@@ -22,25 +23,13 @@ Rows = Sequence[Sequence[object]]
 SPECS: dict[str, SheetSpec] = {spec.name: spec for spec in (AGENTS, ACTIVITY, LEADS, DEALS, DEAL_UPDATES)}
 
 
-def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _column(rows: Rows, header: str) -> list[object]:
-    """The cells under `header` (matched as load.py matches headers); [] when absent."""
-    at = next((i for i, r in enumerate(rows) if any(not _blank(c) for c in r)), None)
-    if at is None:
-        return []
-    keys = [header_key(h) if not _blank(h) else None for h in rows[at]]
-    if header_key(header) not in keys:
-        return []
-    c = keys.index(header_key(header))
-    return [r[c] for r in rows[at + 1:] if c < len(r)]
-
-
 def agents_from_ids(tables: Mapping[str, Rows]) -> list[list[object]]:
     """An Agents table listing every Agent ID the tables use, first spelling first."""
-    cells = [v for rows in tables.values() for v in _column(rows, "Agent ID")]
+    cells: list[object] = []
+    for name, rows in tables.items():          # headers found exactly as the loader finds them
+        sheet = sheet_from_rows(name, rows, SheetSpec(name, (), ("Agent ID",)), ())
+        if "agent_id" in sheet.present:
+            cells += sheet.frame["agent_id"].tolist()
     ids = clean_text(pd.Series(cells, dtype=object)).dropna()
     ids = ids[~ids.str.casefold().duplicated()]
     return [["Agent ID", "Name"], *([i, i] for i in ids)]

@@ -106,7 +106,7 @@ def sheet_from_rows(real_name: str, rows: Sequence[Sequence[object]], spec: Shee
             f"Sheet {real_name!r} is missing the required column(s) {', '.join(missing)} "
             f"(columns found: {seen}). {spec.how_to_fix()}")
     wanted = dict.fromkeys((*spec.required, *spec.optional, *extra))
-    body = list(rows[header_at + 1:])
+    body = list(rows[header_at + 1:]) if header_at is not None else []
     frame = pd.DataFrame(body, dtype=object) if body else pd.DataFrame(columns=range(len(headers)))
     frame.index = pd.RangeIndex(header_at + 2, header_at + 2 + len(body), name="row")
     columns = {column_name(c): frame[found[header_key(c)]] for c in wanted
