@@ -1,42 +1,199 @@
-"""Settings: built-in defaults (default_settings.toml) merged with a team's TOML file.
+"""Settings: the bundled default_settings.toml merged with a team's TOML file, checked once
+into frozen, typed sections.
 
-One file holds every knob: the rolling window, each metric's shape, play-out days, lead
-types, label and best-practice tip, the benchmark rules, and the mail/SMTP settings.
+One file holds every knob: the rolling window, the benchmark rules, each metric's shape,
+play-out days, lead types, label and tip, the Dashboard chart, and the mail/SMTP settings.
+The bundled file is the single source of every default value: the classes below declare
+each key's type and bounds but no value, so a key missing there fails the first load.
 """
 from __future__ import annotations
 
 import difflib
 import tomllib
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from functools import partial
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from .errors import UserError
 
 MetricKind = Literal["cohort", "activity", "deal_updates"]
 LEAD_TYPES = ("Buyer", "Seller", "Offers")
 DEFAULT_SETTINGS_NAME = "kpi-reports.toml"
+KEYRING_SERVICE = "kpi-reports"
+BUILT_IN = "built-in defaults"
+
+# Bounds: wide enough for any real team, tight enough that a typo cannot ask for
+# gigabytes (rolling_days = 10000000) or overflow a date. Documented in the TOML.
+MAX_DAYS = 3660            # ten years: windows, play-out days, update ages
+MAX_COUNT = 1_000_000      # sample sizes and mail caps
+
+
+class Invalid(ValueError):
+    """What a setting must be, in words that follow "must be": "a whole number, 1 to 100"."""
+
+
+# ------------------------------------------------------------------ what a key accepts
+
+def _whole(low: int, high: int, value: Any) -> int:
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise Invalid(f"a whole number, {low} to {high}")
+    return value
+
+
+def _number(low: float, high: float, value: Any) -> float:
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            pass
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        raise Invalid(f"a number, {low:g} to {high:g}")
+    return float(value)
+
+
+def _text(required: bool, value: Any) -> str:
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise Invalid("text in quotes" + (", not empty" if required else ""))
+    return value.strip()
+
+
+def _choice(choices: tuple[str, ...], value: Any) -> str:
+    if not isinstance(value, str) or value.strip().lower() not in choices:
+        raise Invalid(" or ".join(choices))
+    return value.strip().lower()
+
+
+def _text_table(value: Any) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise Invalid('a table of name = "text" lines')
+    return tuple((str(k), v) for k, v in value.items())
+
+
+def _setting(parse: Callable[[Any], Any], key: str | None = None) -> Any:
+    """A dataclass field with no default: its value always comes from the TOML."""
+    return field(metadata={"parse": parse, "key": key})
+
+
+def whole(low: int, high: int) -> Any:
+    return _setting(partial(_whole, low, high))
+
+
+def number(low: float, high: float) -> Any:
+    return _setting(partial(_number, low, high))
+
+
+def text(required: bool = False, key: str | None = None) -> Any:
+    return _setting(partial(_text, required), key)
+
+
+# ------------------------------------------------------------------ the sections
+
+@dataclass(frozen=True)
+class Windows:
+    rolling_days: int = whole(1, MAX_DAYS)
+
+
+@dataclass(frozen=True)
+class Benchmarks:
+    top_percent: int = whole(1, 100)
+    min_denominator: int = whole(1, MAX_COUNT)
+
+
+@dataclass(frozen=True)
+class Report:
+    movers_min_sample: int = whole(0, MAX_COUNT)
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    chart_metric: str = text(required=True)     # checked against the enabled metrics
+
+
+@dataclass(frozen=True)
+class Mail:
+    sender: str = text(key="from")
+    subject: str = text(required=True)
+    leaders: tuple[tuple[str, str], ...] = _setting(_text_table)   # (team, address) pairs
+
+
+@dataclass(frozen=True)
+class Smtp:
+    host: str = text(required=True)
+    port: int = whole(1, 65535)
+    security: str = _setting(partial(_choice, ("none", "starttls", "ssl")))
+    user: str = text()
+    timeout_seconds: float = number(1, 3600)
+    max_per_minute: int = whole(1, MAX_COUNT)
+    max_per_day: int = whole(1, MAX_COUNT)
+    retries: int = whole(0, 10)
+    retry_delay_seconds: float = number(0, 300)
+
+
+SECTIONS: dict[str, type] = {"windows": Windows, "benchmarks": Benchmarks, "report": Report,
+                             "dashboard": Dashboard, "mail": Mail, "smtp": Smtp}
+S = TypeVar("S")
+
+
+def _keys(cls: type) -> dict[str, str]:
+    """TOML key -> attribute name of a section class."""
+    return {f.metadata["key"] or f.name: f.name for f in fields(cls)}
+
+
+def section_from_table(cls: type[S], table: Mapping[str, Any], where: str, name: str) -> S:
+    """A typed section from its TOML table; a wrong value is a UserError naming the setting."""
+    values = {}
+    for f in fields(cls):  # type: ignore[arg-type]
+        key = f.metadata["key"] or f.name
+        try:
+            values[f.name] = f.metadata["parse"](table[key])
+        except Invalid as exc:
+            raise UserError(f"{where}: [{name}] {key} must be {exc} (found {table[key]!r}).") from None
+    return cls(**values)
+
+
+def with_changes(section: S, changes: Mapping[str, Any], where: str) -> S:
+    """`section` with some keys replaced (e.g. from KPI_SMTP_* variables), checked the same way."""
+    cls = type(section)
+    name = next(n for n, c in SECTIONS.items() if c is cls)
+    table = {key: getattr(section, attr) for key, attr in _keys(cls).items()}
+    return section_from_table(cls, {**table, **changes}, where, name)
+
+
+# ------------------------------------------------------------------ metrics
+
+KIND_KEYS: dict[str, tuple[str, ...]] = {
+    "cohort": ("event", "play_out_days", "lead_types"),
+    "activity": ("numerator", "denominator"),
+    "deal_updates": ("max_age_days",),
+}
+REQUIRED_KEYS = {"cohort": ("event", "play_out_days"), "activity": ("numerator", "denominator"),
+                 "deal_updates": ("max_age_days",)}
+METRIC_KEYS = {"kind", "label", "short", "tip", "enabled", *(k for keys in KIND_KEYS.values() for k in keys)}
 
 
 @dataclass(frozen=True)
 class MetricDef:
-    """One metric: its id, how it is computed, and the words shown beside it."""
+    """One metric: its id, how it is computed, and the words shown beside it.
+
+    Fields of another kind hold a neutral value (0, None, every lead type) and are never read.
+    """
 
     id: str
     kind: MetricKind
     label: str
-    short: str = ""
-    tip: str = ""
-    # cohort metrics
-    event: str | None = None
-    play_out_days: int = 0
-    lead_types: tuple[str, ...] = LEAD_TYPES
-    # activity metrics
-    numerator: str | None = None
-    denominator: str | None = None
-    # deal-update metrics
-    max_age_days: int = 10
+    short: str
+    tip: str
+    event: str | None             # cohort
+    play_out_days: int            # cohort
+    lead_types: tuple[str, ...]   # cohort
+    numerator: str | None         # activity
+    denominator: str | None       # activity
+    max_age_days: int             # deal_updates
 
     @property
     def brief_label(self) -> str:
@@ -54,14 +211,93 @@ class MetricDef:
         return "active deals"
 
 
+def _metric_from_table(metric_id: str, table: dict[str, Any], where: str) -> MetricDef:
+    kind = table.get("kind")
+    if kind not in KIND_KEYS:
+        raise UserError(
+            f"{where}: metric {metric_id!r} needs kind = \"cohort\", \"activity\" or "
+            f"\"deal_updates\" (found {kind!r})."
+        )
+    missing = [key for key in REQUIRED_KEYS[kind] if key not in table]
+    if missing:
+        raise UserError(f"{where}: metric {metric_id!r} of kind {kind!r} needs {', '.join(missing)}.")
+    section = f"metrics.{metric_id}"
+
+    def get(key: str, parse: Callable[[Any], Any], neutral: Any) -> Any:
+        if key not in KIND_KEYS[kind] or key not in table:
+            return neutral
+        try:
+            return parse(table[key])
+        except Invalid as exc:
+            raise UserError(f"{where}: [{section}] {key} must be {exc} (found {table[key]!r}).") from None
+
+    types = tuple(str(t).strip().title() for t in get("lead_types", _lead_types, LEAD_TYPES))
+    unknown = [t for t in types if t not in LEAD_TYPES]
+    if unknown:
+        raise UserError(f"{where}: metric {metric_id!r} has unknown lead type(s) {unknown}; "
+                        f"use {', '.join(LEAD_TYPES)}.")
+    label = _parse_text(where, section, table, "label", metric_id)
+    days = partial(_whole, 0, MAX_DAYS)
+    return MetricDef(
+        id=metric_id, kind=kind, label=label,
+        short=_parse_text(where, section, table, "short", label),
+        tip=_parse_text(where, section, table, "tip", ""),
+        event=get("event", partial(_text, True), None), play_out_days=get("play_out_days", days, 0),
+        lead_types=types, numerator=get("numerator", partial(_text, True), None),
+        denominator=get("denominator", partial(_text, True), None),
+        max_age_days=get("max_age_days", days, 0),
+    )
+
+
+def _parse_text(where: str, section: str, table: dict[str, Any], key: str, otherwise: str) -> str:
+    """A metric's words; label falls back to the id, short to the label, tip to nothing."""
+    if key not in table:
+        return otherwise
+    try:
+        return _text(False, table[key])
+    except Invalid as exc:
+        raise UserError(f"{where}: [{section}] {key} must be {exc} (found {table[key]!r}).") from None
+
+
+def _lead_types(value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value) or not value:
+        raise Invalid(f"a list of lead types such as {list(LEAD_TYPES)}")
+    return value
+
+
+def _enabled(metric_id: str, table: dict[str, Any], where: str) -> bool:
+    value = table.get("enabled", True)
+    if not isinstance(value, bool):
+        raise UserError(f"{where}: [metrics.{metric_id}] enabled must be true or false (found {value!r}).")
+    return value
+
+
+# ------------------------------------------------------------------ the whole file
+
 @dataclass(frozen=True)
 class Settings:
-    rolling_days: int = 30
-    top_percent: int = 10
-    min_denominator: int = 1
-    metrics: tuple[MetricDef, ...] = ()
-    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
-    source: str = "built-in defaults"
+    """Every setting, typed and checked; build with load_settings() or settings_for()."""
+
+    windows: Windows
+    benchmarks: Benchmarks
+    report: Report
+    dashboard: Dashboard
+    mail: Mail
+    smtp: Smtp
+    metrics: tuple[MetricDef, ...]
+    source: str = BUILT_IN
+
+    @property
+    def rolling_days(self) -> int:
+        return self.windows.rolling_days
+
+    @property
+    def top_percent(self) -> int:
+        return self.benchmarks.top_percent
+
+    @property
+    def min_denominator(self) -> int:
+        return self.benchmarks.min_denominator
 
     def metric(self, metric_id: str) -> MetricDef:
         for m in self.metrics:
@@ -74,40 +310,59 @@ class Settings:
     def metric_ids(self) -> list[str]:
         return [m.id for m in self.metrics]
 
-    def section(self, name: str) -> dict[str, Any]:
-        """A raw settings section (e.g. "smtp", "mail") for the faces that own it."""
-        return dict(self.raw.get(name, {}))
 
-
-KNOWN_KEYS: dict[str, set[str]] = {
-    "windows": {"rolling_days"},
-    "benchmarks": {"top_percent", "min_denominator"},
-    "report": {"movers_min_sample"},
-    "mail": {"from", "subject", "leaders"},
-    "smtp": {"host", "port", "security", "user", "password", "timeout_seconds", "max_per_minute",
-             "max_per_day", "retries", "retry_delay_seconds"},
-}
-METRIC_KEYS = {"kind", "label", "short", "tip", "event", "play_out_days", "lead_types", "numerator",
-               "denominator", "max_age_days", "enabled"}
+def _did_you_mean(word: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(word, known, n=1)
+    return f"did you mean {close[0]}?" if close else f"known: {', '.join(known)}."
 
 
 def _check_keys(user: dict[str, Any], where: str) -> None:
     """A misspelt key would silently do nothing: name it, and what it could have been."""
     def unknown(section: str, keys: set[str], known: set[str]) -> None:
         for key in sorted(keys - known):
-            close = difflib.get_close_matches(key, sorted(known), n=1)
-            hint = f"did you mean {close[0]}?" if close else f"known: {', '.join(sorted(known))}."
-            raise UserError(f"{where}: unknown setting {key!r} in [{section}]; {hint} "
-                            "`kpi-reports settings` lists every setting.")
+            raise UserError(f"{where}: unknown setting {key!r} in [{section}]; "
+                            f"{_did_you_mean(key, sorted(known))} `kpi-reports settings` lists every setting.")
 
-    unknown("top level", set(user), {*KNOWN_KEYS, "metrics"})
-    for section, known in KNOWN_KEYS.items():
-        table = user.get(section, {})
-        if section == "mail":
-            table = {k: v for k, v in table.items() if k != "leaders"}
-        unknown(section, set(table), known)
+    unknown("top level", set(user), {*SECTIONS, "metrics"})
+    for name in (*SECTIONS, "metrics"):
+        if not isinstance(user.get(name, {}), dict):
+            raise UserError(f"{where}: {name} must be a section, [{name}], with its keys below it.")
+    if "password" in user.get("smtp", {}):
+        raise UserError(f"{where}: remove `password` from [smtp]: the password is read only from "
+                        "KPI_SMTP_PASSWORD or the system keyring "
+                        f"(keyring set {KEYRING_SERVICE} YOUR_SMTP_USER).")
+    for name, cls in SECTIONS.items():
+        unknown(name, set(user.get(name, {})), set(_keys(cls)))
     for metric_id, table in user.get("metrics", {}).items():
+        if not isinstance(table, dict):
+            raise UserError(f"{where}: metrics.{metric_id} must be a section, [metrics.{metric_id}].")
         unknown(f"metrics.{metric_id}", set(table), METRIC_KEYS)
+
+
+def _check_kind_keys(user: dict[str, Any], merged: dict[str, Any], where: str) -> None:
+    """A key the user typed that the metric's kind does not use would be ignored: say so."""
+    for metric_id, table in user.get("metrics", {}).items():
+        kind = merged["metrics"][metric_id].get("kind")
+        if kind not in KIND_KEYS:
+            continue                       # _metric_from_table names the bad kind
+        other = sorted(set(table) & (METRIC_KEYS - {"kind", "label", "short", "tip", "enabled"})
+                       - set(KIND_KEYS[kind]))
+        if other:
+            raise UserError(f"{where}: [metrics.{metric_id}] {', '.join(other)} does not apply to "
+                            f"{kind} metrics, which use {', '.join(KIND_KEYS[kind])}.")
+
+
+def _chart_metric(dashboard: Dashboard, data: dict[str, Any], metrics: tuple[MetricDef, ...],
+                  where: str) -> None:
+    metric_id = dashboard.chart_metric
+    enabled = [m.id for m in metrics]
+    if metric_id in enabled:
+        return
+    if metric_id in data.get("metrics", {}):
+        raise UserError(f"{where}: [dashboard] chart_metric {metric_id!r} is switched off "
+                        f"([metrics.{metric_id}] enabled = false); chart one of: {', '.join(enabled)}.")
+    raise UserError(f"{where}: [dashboard] chart_metric {metric_id!r} is not a metric; "
+                    f"{_did_you_mean(metric_id, enabled)}")
 
 
 def _defaults_text() -> str:
@@ -124,85 +379,45 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def _metric_from_table(metric_id: str, table: dict[str, Any], where: str) -> MetricDef:
-    kind = table.get("kind")
-    if kind not in ("cohort", "activity", "deal_updates"):
-        raise UserError(
-            f"{where}: metric {metric_id!r} needs kind = \"cohort\", \"activity\" or "
-            f"\"deal_updates\" (found {kind!r})."
-        )
-    required = {"cohort": ("event", "play_out_days"), "activity": ("numerator", "denominator"),
-                "deal_updates": ()}[kind]
-    missing = [key for key in required if key not in table]
-    if missing:
-        raise UserError(f"{where}: metric {metric_id!r} of kind {kind!r} needs {', '.join(missing)}.")
-    types = tuple(str(t).strip().title() for t in table.get("lead_types", LEAD_TYPES))
-    unknown = [t for t in types if t not in LEAD_TYPES]
-    if unknown:
-        raise UserError(f"{where}: metric {metric_id!r} has unknown lead type(s) {unknown}; "
-                        f"use {', '.join(LEAD_TYPES)}.")
-    section = f"metrics.{metric_id}"
-    return MetricDef(
-        id=metric_id, kind=kind, label=str(table.get("label", metric_id)),
-        short=str(table.get("short", table.get("label", metric_id))),
-        tip=str(table.get("tip", "")), event=table.get("event"),
-        play_out_days=whole_number(table, "play_out_days", 0, where, section), lead_types=types,
-        numerator=table.get("numerator"), denominator=table.get("denominator"),
-        max_age_days=whole_number(table, "max_age_days", 10, where, section),
-    )
-
-
-def whole_number(table: dict[str, Any], key: str, default: int, where: str, section: str,
-                 minimum: int = 0, maximum: int | None = None) -> int:
-    """table[key] as a whole number in range, or a UserError naming the setting."""
-    value = table.get(key, default)
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum or (
-            maximum is not None and value > maximum):
-        allowed = f"{minimum} to {maximum}" if maximum is not None else f"{minimum} or more"
-        raise UserError(f"{where}: [{section}] {key} must be a whole number, {allowed} (found {value!r}).")
-    return value
-
-
-def _enabled(metric_id: str, table: dict[str, Any], where: str) -> bool:
-    value = table.get("enabled", True)
-    if not isinstance(value, bool):
-        raise UserError(f"{where}: [metrics.{metric_id}] enabled must be true or false (found {value!r}).")
-    return value
-
-
-def settings_from_dict(data: dict[str, Any], source: str = "built-in defaults") -> Settings:
-    windows = data.get("windows", {})
-    bench = data.get("benchmarks", {})
+def settings_from_dict(data: dict[str, Any], source: str = BUILT_IN) -> Settings:
+    """Typed Settings from a complete settings table (the bundled defaults merged with a file)."""
     metrics = tuple(
         _metric_from_table(mid, table, source)
         for mid, table in data.get("metrics", {}).items()
         if _enabled(mid, table, source)
     )
-    whole_number(data.get("report", {}), "movers_min_sample", 5, source, "report")
-    return Settings(
-        rolling_days=whole_number(windows, "rolling_days", 30, source, "windows", minimum=1),
-        top_percent=whole_number(bench, "top_percent", 10, source, "benchmarks", minimum=1, maximum=100),
-        min_denominator=whole_number(bench, "min_denominator", 1, source, "benchmarks", minimum=1),
-        metrics=metrics, raw=data, source=source,
-    )
+    sections = {name: section_from_table(cls, data[name], source, name) for name, cls in SECTIONS.items()}
+    _chart_metric(sections["dashboard"], data, metrics, source)
+    return Settings(**sections, metrics=metrics, source=source)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text("utf-8")
+    except FileNotFoundError:
+        raise UserError(f"Settings file not found: {path}") from None
+    except UnicodeDecodeError as exc:
+        line = exc.object[:exc.start].count(b"\n") + 1
+        raise UserError(f"Settings file {path} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} on "
+                        f"line {line}); save it as UTF-8.") from None
+    except OSError as exc:
+        raise UserError(f"Could not read settings file {path}: {exc.strerror or exc}.") from None
 
 
 def load_settings(path: str | Path | None = None) -> Settings:
-    """Defaults merged with the TOML file at `path` (if given)."""
+    """The bundled defaults merged with the TOML file at `path` (if given)."""
     data = tomllib.loads(_defaults_text())
     if path is None:
         return settings_from_dict(data)
     path = Path(path)
     try:
-        user = tomllib.loads(path.read_text("utf-8"))
-    except FileNotFoundError:
-        raise UserError(f"Settings file not found: {path}") from None
+        user = tomllib.loads(_read_text(path))
     except tomllib.TOMLDecodeError as exc:
         raise UserError(f"Settings file {path} is not valid TOML: {exc}") from None
     _check_keys(user, str(path))
-    return settings_from_dict(_merge(data, user), source=str(path))
+    merged = _merge(data, user)
+    _check_kind_keys(user, merged, str(path))
+    return settings_from_dict(merged, source=str(path))
 
 
 def settings_for(workbook: str | Path | None, path: str | Path | None = None) -> Settings:

@@ -50,17 +50,39 @@ def test_a_user_without_any_password_is_told_how_to_set_one():
 
 
 def test_a_password_in_the_settings_file_is_refused(settings_file):
-    with pytest.raises(UserError, match="Remove `password`"):
+    with pytest.raises(UserError, match="remove `password` from \\[smtp\\]"):
         SmtpConfig.from_settings(settings_file('[smtp]\npassword = "oops"\n'), env={})
 
 
-def test_bad_security_and_bad_numbers_are_user_errors(settings_file):
-    with pytest.raises(UserError, match="none, starttls or ssl"):
-        SmtpConfig.from_settings(load_settings(), env={"KPI_SMTP_SECURITY": "tls"})
-    with pytest.raises(UserError, match="a number is wrong"):
-        SmtpConfig.from_settings(load_settings(), env={"KPI_SMTP_PORT": "smtp"})
-    with pytest.raises(UserError, match="at least 1"):
-        SmtpConfig.from_settings(settings_file("[smtp]\nmax_per_day = 0\n"), env={})
+@pytest.mark.parametrize("env, words", [
+    ({"KPI_SMTP_SECURITY": "tls"}, "KPI_SMTP_SECURITY (environment): [smtp] security must be none or starttls or ssl "
+                                   "(found 'tls')."),
+    ({"KPI_SMTP_PORT": "smtp"}, "KPI_SMTP_PORT (environment): [smtp] port must be a whole number, 1 to 65535 "
+                                "(found 'smtp')."),
+    ({"KPI_SMTP_PORT": "70000"}, "KPI_SMTP_PORT (environment): [smtp] port must be a whole number, 1 to 65535 "
+                                 "(found '70000')."),
+])
+def test_bad_environment_variables_are_checked_like_the_file(env, words):
+    with pytest.raises(UserError) as err:
+        SmtpConfig.from_settings(load_settings(), env=env, keyring_get=no_keyring)
+    assert str(err.value) == words
+
+
+def test_bad_numbers_in_the_file_name_the_setting(settings_file):
+    with pytest.raises(UserError, match=r"\[smtp\] max_per_day must be a whole number, 1 to 1000000 \(found 0\)"):
+        settings_file("[smtp]\nmax_per_day = 0\n")
+    with pytest.raises(UserError, match=r"\[smtp\] retry_delay_seconds must be a number, 0 to 300 \(found -1\)"):
+        settings_file("[smtp]\nretry_delay_seconds = -1\n")
+
+
+def test_every_smtp_setting_is_read_from_the_file(settings_file):
+    settings = settings_file('[smtp]\nhost = "mail.team.example"\nport = 465\nsecurity = "SSL"\n'
+                             'timeout_seconds = 9.5\nmax_per_minute = 3\nmax_per_day = 40\nretries = 0\n'
+                             'retry_delay_seconds = 0.25\n')
+    config = SmtpConfig.from_settings(settings, env={}, keyring_get=no_keyring)
+    assert config == SmtpConfig(host="mail.team.example", port=465, security="ssl", user="", password="",
+                                timeout_seconds=9.5, max_per_minute=3, max_per_day=40, retries=0,
+                                retry_delay_seconds=0.25)
 
 
 def test_sender_is_required_and_checked(settings_file):

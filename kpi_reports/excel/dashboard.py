@@ -176,8 +176,7 @@ def _cells(values) -> list[object]:
             for i, v in enumerate(values)]
 
 
-def build_layout(result: KpiResult, refreshed: dt.datetime | None = None,
-                 chart_metric: str | None = "schedule_rate_14d") -> Layout:
+def build_layout(result: KpiResult, refreshed: dt.datetime | None = None) -> Layout:
     """The whole Dashboard for one KpiResult (refreshed: the time shown as "Refreshed")."""
     refreshed = (refreshed or dt.datetime.now()).replace(microsecond=0)
     layout = Layout(SHEET)
@@ -185,7 +184,7 @@ def build_layout(result: KpiResult, refreshed: dt.datetime | None = None,
     first, bench = _grid(layout, result)
     _colours(layout, result, first, bench)
     key_end = _colour_key(layout, result, bench + 3)
-    _chart(layout, result, first, bench, chart_metric, key_end + 2)
+    _chart(layout, result, first, bench, key_end + 2)
     _data_quality(layout, result, key_end + 2 + CHART_ROWS + 1)
     return layout
 
@@ -277,13 +276,11 @@ def _colour_key(layout: Layout, result: KpiResult, row: int) -> int:
     return last
 
 
-def _chart(layout: Layout, result: KpiResult, first: int, bench: int, chart_metric: str | None,
-           row: int) -> None:
-    """A bar per agent (labelled by Name) and per benchmark (labelled by column A), at `row`."""
+def _chart(layout: Layout, result: KpiResult, first: int, bench: int, row: int) -> None:
+    """[dashboard] chart_metric: a bar per agent (labelled by Name) and per benchmark (by column A)."""
     if not result.metrics or bench <= first:
         return
-    ids = result.settings.metric_ids
-    k = ids.index(chart_metric) if chart_metric in ids else 0
+    k = result.settings.metric_ids.index(result.settings.dashboard.chart_metric)
     col = FIRST_METRIC_COL + 3 * k
     label = result.metrics[k].label
     names = f"{_ref(first, 2, True)}:{_ref(bench - 1, 2, True)}"

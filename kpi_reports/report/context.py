@@ -187,7 +187,7 @@ def _movers(h: MonthHistory, agents: list[int], limit: int = 5) -> dict[str, lis
     if len(h.results) < 2:
         return {"up": [], "down": [], "since": None}
     now, before = h.value[-1, agents], h.value[-2, agents]
-    enough = h.current.settings.section("report").get("movers_min_sample", 5)
+    enough = h.current.settings.report.movers_min_sample
     sampled = (h.denominator[-1, agents] >= enough) & (h.denominator[-2, agents] >= enough)
     delta = np.where(sampled, now - before, np.nan)          # "0 of 1 -> 1 of 1" is not a move
     flat = np.argsort(np.where(np.isnan(delta), 0, delta), axis=None, kind="stable")
