@@ -15,11 +15,12 @@ from dataclasses import dataclass, field, fields
 from functools import partial
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, get_args
 
 from .errors import UserError
 
 MetricKind = Literal["cohort", "activity", "deal_updates"]
+Security = Literal["none", "starttls", "ssl"]
 LEAD_TYPES = ("Buyer", "Seller", "Offers")
 DEFAULT_SETTINGS_NAME = "kpi-reports.toml"
 KEYRING_SERVICE = "kpi-reports"
@@ -69,6 +70,8 @@ def _choice(choices: tuple[str, ...], value: Any) -> str:
 
 
 def _text_table(value: Any) -> tuple[tuple[str, str], ...]:
+    if isinstance(value, tuple):           # already parsed (with_changes)
+        value = dict(value)
     if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
         raise Invalid('a table of name = "text" lines')
     return tuple((str(k), v) for k, v in value.items())
@@ -95,27 +98,37 @@ def text(required: bool = False, key: str | None = None) -> Any:
 
 @dataclass(frozen=True)
 class Windows:
+    """The rolling window W."""
+
     rolling_days: int = whole(1, MAX_DAYS)
 
 
 @dataclass(frozen=True)
 class Benchmarks:
+    """Who counts in the Average and Top benchmarks."""
+
     top_percent: int = whole(1, 100)
     min_denominator: int = whole(1, MAX_COUNT)
 
 
 @dataclass(frozen=True)
 class Report:
+    """The scorecards and team summary."""
+
     movers_min_sample: int = whole(0, MAX_COUNT)
 
 
 @dataclass(frozen=True)
 class Dashboard:
+    """The Dashboard sheet."""
+
     chart_metric: str = text(required=True)     # checked against the enabled metrics
 
 
 @dataclass(frozen=True)
 class Mail:
+    """The sender, subject line and each team's leader; KPI_MAIL_FROM overrides `from`."""
+
     sender: str = text(key="from")
     subject: str = text(required=True)
     leaders: tuple[tuple[str, str], ...] = _setting(_text_table)   # (team, address) pairs
@@ -123,9 +136,11 @@ class Mail:
 
 @dataclass(frozen=True)
 class Smtp:
+    """The mail server and its limits; KPI_SMTP_* variables override some (mail.config)."""
+
     host: str = text(required=True)
     port: int = whole(1, 65535)
-    security: str = _setting(partial(_choice, ("none", "starttls", "ssl")))
+    security: Security = _setting(partial(_choice, get_args(Security)))
     user: str = text()
     timeout_seconds: float = number(1, 3600)
     max_per_minute: int = whole(1, MAX_COUNT)
@@ -144,15 +159,20 @@ def _keys(cls: type) -> dict[str, str]:
     return {f.metadata["key"] or f.name: f.name for f in fields(cls)}
 
 
+def _checked(parse: Callable[[Any], Any], value: Any, where: str, section: str, key: str) -> Any:
+    """parse(value), or a UserError naming the file, the setting and what it must be."""
+    try:
+        return parse(value)
+    except Invalid as exc:
+        raise UserError(f"{where}: [{section}] {key} must be {exc} (found {value!r}).") from None
+
+
 def section_from_table(cls: type[S], table: Mapping[str, Any], where: str, name: str) -> S:
     """A typed section from its TOML table; a wrong value is a UserError naming the setting."""
     values = {}
     for f in fields(cls):  # type: ignore[arg-type]
         key = f.metadata["key"] or f.name
-        try:
-            values[f.name] = f.metadata["parse"](table[key])
-        except Invalid as exc:
-            raise UserError(f"{where}: [{name}] {key} must be {exc} (found {table[key]!r}).") from None
+        values[f.name] = _checked(f.metadata["parse"], table[key], where, name, key)
     return cls(**values)
 
 
@@ -173,7 +193,8 @@ KIND_KEYS: dict[str, tuple[str, ...]] = {
 }
 REQUIRED_KEYS = {"cohort": ("event", "play_out_days"), "activity": ("numerator", "denominator"),
                  "deal_updates": ("max_age_days",)}
-METRIC_KEYS = {"kind", "label", "short", "tip", "enabled", *(k for keys in KIND_KEYS.values() for k in keys)}
+METRIC_KIND_KEYS = {k for keys in KIND_KEYS.values() for k in keys}
+METRIC_KEYS = {"kind", "label", "short", "tip", "enabled", *METRIC_KIND_KEYS}
 
 
 @dataclass(frozen=True)
@@ -223,40 +244,24 @@ def _metric_from_table(metric_id: str, table: dict[str, Any], where: str) -> Met
         raise UserError(f"{where}: metric {metric_id!r} of kind {kind!r} needs {', '.join(missing)}.")
     section = f"metrics.{metric_id}"
 
-    def get(key: str, parse: Callable[[Any], Any], neutral: Any) -> Any:
-        if key not in KIND_KEYS[kind] or key not in table:
-            return neutral
-        try:
-            return parse(table[key])
-        except Invalid as exc:
-            raise UserError(f"{where}: [{section}] {key} must be {exc} (found {table[key]!r}).") from None
+    def get(key: str, parse: Callable[[Any], Any], otherwise: Any) -> Any:
+        """table[key] checked; `otherwise` when absent, or when the kind does not use the key."""
+        used = key in table and (key in KIND_KEYS[kind] or key not in METRIC_KIND_KEYS)
+        return _checked(parse, table[key], where, section, key) if used else otherwise
 
     types = tuple(str(t).strip().title() for t in get("lead_types", _lead_types, LEAD_TYPES))
     unknown = [t for t in types if t not in LEAD_TYPES]
     if unknown:
         raise UserError(f"{where}: metric {metric_id!r} has unknown lead type(s) {unknown}; "
                         f"use {', '.join(LEAD_TYPES)}.")
-    label = _parse_text(where, section, table, "label", metric_id)
-    days = partial(_whole, 0, MAX_DAYS)
+    words, name, days = partial(_text, False), partial(_text, True), partial(_whole, 0, MAX_DAYS)
+    label = get("label", words, metric_id)          # label falls back to the id, short to the label
     return MetricDef(
-        id=metric_id, kind=kind, label=label,
-        short=_parse_text(where, section, table, "short", label),
-        tip=_parse_text(where, section, table, "tip", ""),
-        event=get("event", partial(_text, True), None), play_out_days=get("play_out_days", days, 0),
-        lead_types=types, numerator=get("numerator", partial(_text, True), None),
-        denominator=get("denominator", partial(_text, True), None),
+        id=metric_id, kind=kind, label=label, short=get("short", words, label), tip=get("tip", words, ""),
+        event=get("event", name, None), play_out_days=get("play_out_days", days, 0), lead_types=types,
+        numerator=get("numerator", name, None), denominator=get("denominator", name, None),
         max_age_days=get("max_age_days", days, 0),
     )
-
-
-def _parse_text(where: str, section: str, table: dict[str, Any], key: str, otherwise: str) -> str:
-    """A metric's words; label falls back to the id, short to the label, tip to nothing."""
-    if key not in table:
-        return otherwise
-    try:
-        return _text(False, table[key])
-    except Invalid as exc:
-        raise UserError(f"{where}: [{section}] {key} must be {exc} (found {table[key]!r}).") from None
 
 
 def _lead_types(value: Any) -> list[str]:
@@ -345,8 +350,7 @@ def _check_kind_keys(user: dict[str, Any], merged: dict[str, Any], where: str) -
         kind = merged["metrics"][metric_id].get("kind")
         if kind not in KIND_KEYS:
             continue                       # _metric_from_table names the bad kind
-        other = sorted(set(table) & (METRIC_KEYS - {"kind", "label", "short", "tip", "enabled"})
-                       - set(KIND_KEYS[kind]))
+        other = sorted(set(table) & METRIC_KIND_KEYS - set(KIND_KEYS[kind]))
         if other:
             raise UserError(f"{where}: [metrics.{metric_id}] {', '.join(other)} does not apply to "
                             f"{kind} metrics, which use {', '.join(KIND_KEYS[kind])}.")
@@ -386,7 +390,7 @@ def settings_from_dict(data: dict[str, Any], source: str = BUILT_IN) -> Settings
         for mid, table in data.get("metrics", {}).items()
         if _enabled(mid, table, source)
     )
-    sections = {name: section_from_table(cls, data[name], source, name) for name, cls in SECTIONS.items()}
+    sections: dict[str, Any] = {name: section_from_table(cls, data[name], source, name) for name, cls in SECTIONS.items()}
     _chart_metric(sections["dashboard"], data, metrics, source)
     return Settings(**sections, metrics=metrics, source=source)
 

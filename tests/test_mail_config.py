@@ -55,12 +55,12 @@ def test_a_password_in_the_settings_file_is_refused(settings_file):
 
 
 @pytest.mark.parametrize("env, words", [
-    ({"KPI_SMTP_SECURITY": "tls"}, "KPI_SMTP_SECURITY (environment): [smtp] security must be none or starttls or ssl "
-                                   "(found 'tls')."),
-    ({"KPI_SMTP_PORT": "smtp"}, "KPI_SMTP_PORT (environment): [smtp] port must be a whole number, 1 to 65535 "
-                                "(found 'smtp')."),
-    ({"KPI_SMTP_PORT": "70000"}, "KPI_SMTP_PORT (environment): [smtp] port must be a whole number, 1 to 65535 "
-                                 "(found '70000')."),
+    ({"KPI_SMTP_SECURITY": "tls"},
+     "KPI_SMTP_SECURITY (environment): [smtp] security must be none or starttls or ssl (found 'tls')."),
+    ({"KPI_SMTP_PORT": "smtp"},
+     "KPI_SMTP_PORT (environment): [smtp] port must be a whole number, 1 to 65535 (found 'smtp')."),
+    ({"KPI_SMTP_PORT": "70000"},
+     "KPI_SMTP_PORT (environment): [smtp] port must be a whole number, 1 to 65535 (found '70000')."),
 ])
 def test_bad_environment_variables_are_checked_like_the_file(env, words):
     with pytest.raises(UserError) as err:

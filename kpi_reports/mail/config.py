@@ -10,13 +10,12 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.headerregistry import Address
-from typing import Any, Literal
+from typing import Any
 
 from ..errors import UserError
-from ..settings import KEYRING_SERVICE, Settings, load_settings, with_changes
+from ..settings import KEYRING_SERVICE, Security, Settings, load_settings, with_changes
 from .addresses import AddressError, parse_address
 
-Security = Literal["none", "starttls", "ssl"]
 SMTP_ENV = {"host": "KPI_SMTP_HOST", "port": "KPI_SMTP_PORT", "security": "KPI_SMTP_SECURITY",
             "user": "KPI_SMTP_USER"}
 # Field defaults for direct construction (tests, Python users) are the bundled settings
@@ -68,7 +67,7 @@ class SmtpConfig:
 
     host: str = _BUNDLED.smtp.host
     port: int = _BUNDLED.smtp.port
-    security: Security = _BUNDLED.smtp.security  # type: ignore[assignment]
+    security: Security = _BUNDLED.smtp.security
     user: str = _BUNDLED.smtp.user
     password: str = field(default="", repr=False)
     timeout_seconds: float = _BUNDLED.smtp.timeout_seconds
