@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from kpi_reports import load_settings, load_workbook, monthly_history  # noqa: E402
 from kpi_reports.report import render_scorecards  # noqa: E402
-from kpi_reports.report.context import MonthHistory, scorecard_context  # noqa: E402
+from kpi_reports.report.context import scorecard_context  # noqa: E402
 from kpi_reports.report.render import Job, Renderer  # noqa: E402
 from kpi_reports.report.templates import TemplateFolders  # noqa: E402
 from kpi_reports.sample import network_tables  # noqa: E402
@@ -111,7 +111,7 @@ def breakdown(folder: Path, repeat: int = 8) -> None:
 
     path = write_team_workbook(network_tables(25, 2750, 9750, 650), folder / "team_25.xlsx")
     settings = load_settings()
-    h = MonthHistory.from_results(monthly_history(load_workbook(path, settings), MONTH, 12, settings))
+    h = monthly_history(load_workbook(path, settings), MONTH, 12, settings)
     folders = TemplateFolders.locate()
     t = time.perf_counter()
     r = Renderer(folders.folders)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from . import formatting as f
 from .engine import cohort_span
-from .model import KpiResult
+from .result import KpiResult
 from .settings import MetricDef
 
 

@@ -1,8 +1,8 @@
 """The plain data that flows from the loader to the engine to every face.
 
-TeamData is what the workbook holds, typed and checked; KpiResult is what the engine
-computed as of one day. Faces (CLI, Excel, scorecards, mail) format these and never
-compute a number of their own.
+TeamData is what the workbook holds, typed and checked; KpiHistory (result.py) is what
+the engine computed as of many days, KpiResult one day of it. Faces (CLI, Excel,
+scorecards, mail) format these and never compute a number of their own.
 """
 from __future__ import annotations
 
@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-
-from .settings import MetricDef, Settings
 
 
 @dataclass(frozen=True)
@@ -72,74 +70,6 @@ class TeamData:
         return days.min().date(), days.max().date()
 
 
-@dataclass(frozen=True)
-class KpiResult:
-    """Every metric for every active agent as of one day, with the benchmarks.
+from .result import KpiHistory, KpiResult  # noqa: E402  (the engine's output, kept with the other plain data)
 
-    values:     one row per (agent_id, metric): numerator, denominator, value (NaN when
-                undefined), rank (1 = best, among agents counted in the benchmark; NaN
-                when not ranked) and ranked (how many agents were ranked).
-    benchmarks: index = metric id; average, top10 (NaN when no agent), agents (count).
-    agents:     index = agent_id; name, email, team, annual_goal, closed_volume_ytd and
-                the activity window's sums (calls, contacts, ...).
-    """
-
-    as_of: dt.date
-    settings: Settings
-    agents: pd.DataFrame
-    values: pd.DataFrame
-    benchmarks: pd.DataFrame
-    data_quality: list[Problem]
-    activity_window: tuple[dt.date, dt.date]
-
-    @property
-    def metrics(self) -> tuple[MetricDef, ...]:
-        return self.settings.metrics
-
-    def value(self, agent_id: str, metric_id: str) -> pd.Series:
-        """numerator, denominator, value, rank, ranked of one agent and metric."""
-        return self.values.loc[(agent_id, metric_id)]
-
-    def agent_values(self, agent_id: str) -> pd.DataFrame:
-        """The agent's rows of `values`, indexed by metric id, in settings order."""
-        return self.values.xs(agent_id, level="agent_id").reindex(self.settings.metric_ids)
-
-    def to_json_dict(self) -> dict[str, Any]:
-        """The document described in SPEC.md, "Machine-readable output"."""
-        return {
-            "as_of": self.as_of.isoformat(),
-            "agents": [
-                {
-                    "agent_id": agent_id,
-                    "name": self.agents.at[agent_id, "name"],
-                    "metrics": {
-                        metric_id: {
-                            "numerator": _json_number(row.numerator),
-                            "denominator": _json_number(row.denominator),
-                            "value": None if pd.isna(row.value) else float(row.value),
-                        }
-                        for metric_id, row in self.agent_values(agent_id).iterrows()
-                    },
-                }
-                for agent_id in self.agents.index
-            ],
-            "benchmarks": {
-                metric_id: {
-                    "average": None if pd.isna(row.average) else float(row.average),
-                    "top10": None if pd.isna(row.top10) else float(row.top10),
-                    "agents": int(row.agents),
-                }
-                for metric_id, row in self.benchmarks.iterrows()
-            },
-            "data_quality": [p.as_json() for p in self.data_quality],
-        }
-
-
-def _json_number(x: Any) -> int | float | None:
-    if x is None or pd.isna(x):
-        return None
-    f = float(x)
-    return int(f) if f.is_integer() and abs(f) < 2**53 else f
-
-
-__all__ = ["Problem", "TeamData", "KpiResult"]
+__all__ = ["Problem", "TeamData", "KpiHistory", "KpiResult"]

@@ -14,7 +14,8 @@ import pytest
 
 from kpi_reports import formatting as f
 from kpi_reports import load_settings, load_workbook, monthly_history
-from kpi_reports.report import mail_summary, render_scorecards
+from kpi_reports.mail import mail_summary
+from kpi_reports.report import render_scorecards
 from kpi_reports.report.render import SUBSET_FALLBACK
 from kpi_reports.sample import write_sample_workbook
 
@@ -212,10 +213,10 @@ def test_weasyprint_uses_harfbuzz_subsetting_and_warns_of_nothing(sample):
 
 
 def test_biggest_movers_need_a_real_sample_in_both_months(sample):
-    from kpi_reports.report import MonthHistory, summary_context
+    from kpi_reports.report import summary_context
     _, result, team, _ = sample
     history = monthly_history(team, MONTH, 12, result.settings)
-    movers = summary_context(MonthHistory.from_results(history))["movers"]
+    movers = summary_context(history)["movers"]
     now, before = history[-1], history[-2]
     by_name = {name: agent for agent, name in now.agents["name"].items()}
     by_label = {m.label: m.id for m in now.metrics}

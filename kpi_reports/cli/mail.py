@@ -9,55 +9,12 @@ import click
 from rich.table import Table
 from rich.text import Text
 
-from ..errors import UserError
-from ..mail import MailConfig, MailReport, ScorecardMail, SmtpConfig, deliver
+from ..mail import MailConfig, MailReport, SmtpConfig, deliver
+from ..mail.month import check_resend, leaders_from_agents, month_mails
 from ..mail.report import WORDS
-from ..model import KpiResult, TeamData
-from ..report import ScorecardRun, mail_summary
 from .common import console, month_option, open_team, settings_option, workbook_argument
 from .progress import progress_bar
 from .scorecards import out_option, render_month, templates_option
-
-
-def leaders_from_agents(team: TeamData) -> dict[str, str]:
-    """Team name -> Email of the agent marked Leader = Yes on the Agents sheet."""
-    marked = team.agents[team.agents["leader"] & team.agents["email"].notna() & (team.agents["team"] != "")]
-    return dict(zip(marked["team"], marked["email"]))
-
-
-def scorecard_mails(result: KpiResult, run: ScorecardRun, config: MailConfig, cc_leader: bool) -> list[ScorecardMail]:
-    mails = []
-    for agent_id, pdf in run.scorecards.items():
-        agent = result.agents.loc[agent_id]
-        headline, tip = mail_summary(result, agent_id)
-        leader = config.leader_of(agent["team"]) if cc_leader else None
-        mails.append(ScorecardMail(
-            agent_id=agent_id, name=str(agent["name"]), email=agent["email"], team=agent["team"],
-            month=run.month, headline=headline, top_tip=tip, pdf_path=pdf,
-            cc=[leader.addr_spec] if leader else []))
-    return mails
-
-
-def summary_mails(result: KpiResult, run: ScorecardRun, config: MailConfig) -> list[ScorecardMail]:
-    """Each team with a leader gets its own summary (or the whole team's when there is one team)."""
-    teams = sorted({t for t in result.agents["team"] if t})
-    mails = []
-    for team_name in teams:
-        leader = config.leader_of(team_name)
-        pdf = run.team_summaries.get(team_name) or run.summary
-        if leader and pdf:
-            mails.append(ScorecardMail.team_summary(team_name, str(leader), run.month, [], pdf))
-    return mails
-
-
-def check_resend(team: TeamData, resend: tuple[str, ...]) -> None:
-    """Before any work: every --resend names an active agent or a team (team:NAME)."""
-    active = team.active_agents
-    known = set(active["agent_id"]) | {f"team:{t}" for t in active["team"] if t}
-    unknown = [r for r in resend if r not in known]
-    if unknown:
-        raise UserError(f"--resend {', '.join(unknown)}: not an active agent's ID (as on the Agents sheet) "
-                        f"nor team:NAME. For example: --resend {active['agent_id'].iloc[0]}.")
 
 
 def report_table(report: MailReport, verbose: bool) -> Table:
@@ -123,7 +80,7 @@ def email(workbook: Path, month, send: bool, resend: tuple[str, ...], cc_leader:
     config = MailConfig.from_settings(settings, leaders=leaders_from_agents(team))
     smtp = SmtpConfig.from_settings(settings) if send else None
     run = render_month(team, settings, first, out_dir, templates_dir=templates_dir, only_missing=True)
-    mails = scorecard_mails(run.result, run, config, cc_leader) + summary_mails(run.result, run, config)
+    mails = month_mails(run, config, cc_leader)
     with progress_bar("Sending" if send else "Writing outbox") as update:
         report = deliver(mails, outbox=outbox, config=config, smtp=smtp, send=send, resend=set(resend),
                          templates=templates_dir, progress=lambda _outcome, done, total: update(done, total))

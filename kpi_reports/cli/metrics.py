@@ -27,20 +27,19 @@ def metrics_table(result: KpiResult, width: int) -> Table:
         table.add_column("Name", no_wrap=True, max_width=22, overflow="ellipsis")
     for metric in result.metrics:
         table.add_column(metric.short, justify="right", min_width=max(map(len, metric.short.split())))
-    values = result.values["value"].unstack("metric")
-    for agent_id, row in values.iterrows():
-        name = [result.agents.at[agent_id, "name"]] if with_names else []
-        table.add_row(agent_id, *name, *(fmt.percent(row[m.id]) for m in result.metrics))
+    names = result.agents["name"]
+    for i, agent_id in enumerate(result.agent_ids):
+        name = [names.iat[i]] if with_names else []
+        table.add_row(agent_id, *name, *(fmt.percent(v) for v in result.rate[:, i]))
     table.add_section()
-    for key, label in (("average", "Average"), ("top10", f"Top {result.settings.top_percent}%")):
-        table.add_row(styled((label, "bold")), *([""] if with_names else []),
-                      *(fmt.percent(result.benchmarks.at[m.id, key]) for m in result.metrics))
+    for values, label in ((result.average, "Average"), (result.top10, f"Top {result.settings.top_percent}%")):
+        table.add_row(styled((label, "bold")), *([""] if with_names else []), *(fmt.percent(v) for v in values))
     return table
 
 
 def table_width(result: KpiResult, with_names: bool) -> int:
     """Columns the metrics table needs at the least (IDs, names, one "100%" per metric)."""
-    ids = max([len("Top 100%"), *map(len, result.agents.index)])
+    ids = max([len("Top 100%"), *map(len, result.agent_ids)])
     names = min(22, max(map(len, result.agents["name"]), default=4)) + 1 if with_names else 0
     metrics = sum(max(5, *map(len, m.short.split())) + 1 for m in result.metrics)
     return ids + names + metrics
@@ -68,6 +67,7 @@ def warn_outside_data(team: TeamData, as_of: dt.date) -> None:
 
 
 def result_csv(result: KpiResult) -> str:
+    """agent_id, metric, numerator, denominator, value: the result's own frame, as CSV."""
     frame = result.values[["numerator", "denominator", "value"]].reset_index()
     return frame.to_csv(index=False, lineterminator="\n", float_format="%.10g")
 

@@ -154,26 +154,27 @@ def metric_grid(result: KpiResult) -> list[list[object]]:
     Per metric three columns: the rate, its numerator and its denominator. Undefined
     values are None. Shared by the Dashboard and =KPI_TABLE().
     """
-    metrics = result.metrics
     header = ["Agent ID", "Name", "Team"]
-    for m in metrics:
+    for m in result.metrics:
         header += [m.label, f"{m.label}: count", f"{m.label}: of {m.population}"]
-    ids = list(result.agents.index)
-    table = result.values.reindex(pd.MultiIndex.from_product([ids, result.settings.metric_ids]))
-    cube = table[["value", "numerator", "denominator"]].to_numpy(dtype=float).reshape(len(ids), 3 * len(metrics))
     people = result.agents[["name", "team"]].astype(object)
-    rows = [[i, people.at[i, "name"], people.at[i, "team"], *_cells(v)] for i, v in zip(ids, cube)]
+    rows = [[agent_id, people["name"].iat[i], people["team"].iat[i],
+             *(cell for j in range(len(result.metrics)) for cell in (
+                 _rate(result.rate[j, i]), _count(result.numerator[j, i]), _count(result.denominator[j, i])))]
+            for i, agent_id in enumerate(result.agent_ids)]
     average, top = benchmark_labels(result)
-    bench = result.benchmarks.reindex(result.settings.metric_ids)
-    for label, column in ((average, "average"), (top, "top10")):
-        rows.append([label, None, None, *(x for v in bench[column] for x in _cells([v, None, None]))])
+    for label, values in ((average, result.average), (top, result.top10)):
+        rows.append([label, None, None, *(cell for v in values for cell in (_rate(v), None, None))])
     return [header, *rows]
 
 
-def _cells(values) -> list[object]:
-    """[rate, numerator, denominator, rate, ...] -> cells: NaN -> None, whole counts -> int."""
-    return [None if pd.isna(v) else (int(v) if float(v).is_integer() and i % 3 else float(v))
-            for i, v in enumerate(values)]
+def _rate(value: float) -> float | None:
+    return None if pd.isna(value) else float(value)
+
+
+def _count(value: float) -> int | float | None:
+    """A whole count as an int (12, not 12.0); undefined as None."""
+    return None if pd.isna(value) else int(value) if float(value).is_integer() else float(value)
 
 
 def build_layout(result: KpiResult, refreshed: dt.datetime | None = None) -> Layout:

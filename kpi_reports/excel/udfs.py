@@ -27,6 +27,7 @@ from collections.abc import Callable
 import pandas as pd
 import xlwings as xw
 
+from kpi_reports.engine import rate as engine_rate
 from kpi_reports.explain import undefined_reason
 from kpi_reports.errors import UserError
 from kpi_reports.formatting import UNDEFINED
@@ -124,10 +125,12 @@ def metric_value(metric_id: str, tables: dict, agent_id: object, as_of: object) 
     if spelled is None:
         where = "on the Agents table" if "Agents" in tables else f"in the {SHEET_OF_KIND[metric.kind]} table"
         raise Undefined(f"agent {agent!r} is not {where}")
-    if spelled not in result.agents.index:
-        raise Undefined(f"agent {spelled!r} is inactive")
-    value = result.value(spelled, metric_id)["value"]
-    if pd.isna(value):
+    try:
+        i = result.position(spelled)
+    except KeyError:
+        raise Undefined(f"agent {spelled!r} is inactive") from None
+    value = result.rate[result.metric_position(metric_id), i]
+    if math.isnan(value):
         raise Undefined(undefined_reason(metric, result))
     return float(value)
 
@@ -140,8 +143,9 @@ def benchmark_value(metric_id: str, which: object, tables: dict, as_of: object) 
               "top10": "top10", "top": "top10", f"top{settings.top_percent}": "top10"}.get(key)
     if column is None:
         raise UserError(f"which must be \"average\" or \"top10\" (got {which!r}).")
-    value = cache.lookup(tables, as_day(as_of), settings)[1].benchmarks.at[metric_id, column]
-    if pd.isna(value):
+    result = cache.lookup(tables, as_day(as_of), settings)[1]
+    value = getattr(result, column)[result.metric_position(metric_id)]
+    if math.isnan(value):
         raise Undefined(f"no active agent has a {metric.label} to compare")
     return float(value)
 
@@ -158,10 +162,10 @@ def rate(numerator: object, denominator: object) -> float:
             raise UserError(f"{what} must not be negative (got {x!r}).")
         return value
 
-    num, den = number(numerator, "numerator"), number(denominator, "denominator")
-    if den == 0:
+    value = engine_rate(number(numerator, "numerator"), number(denominator, "denominator"))
+    if math.isnan(value):
         raise Undefined("the denominator is 0, so the rate is undefined")
-    return num / den
+    return float(value)
 
 
 def table(tables: dict, as_of: object) -> list[list[object]]:

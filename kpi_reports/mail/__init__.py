@@ -1,12 +1,9 @@
-"""Emailing the monthly scorecards: compose, outbox (dry run), SMTP delivery, ledger.
+"""Emailing the monthly scorecards: the month's messages, outbox (dry run), SMTP, ledger.
 
-The CLI's whole job:
-
-    config = MailConfig.from_settings(settings, leaders=leader_column)
+    run = render_scorecards(team, month, "out", settings)
+    config = MailConfig.from_settings(settings, leaders=leaders_from_agents(team))
     smtp = SmtpConfig.from_settings(settings) if send else None
-    report = deliver(mails, outbox=outbox, config=config, smtp=smtp, send=send, resend=resend)
-    for line in report.lines(): print(line)
-    sys.exit(0 if report.ok else 1)
+    report = deliver(month_mails(run, config), outbox=outbox, config=config, smtp=smtp, send=send)
 
 Each agent gets only their own scorecard, at exactly one address from the Agents sheet
 (leaders from settings may be copied); the ledger makes reruns send nothing twice.
@@ -16,9 +13,11 @@ from .compose import ScorecardMail, compose, message_id
 from .config import MailConfig, SmtpConfig
 from .deliver import deliver
 from .ledger import Ledger
+from .month import check_resend, leaders_from_agents, mail_summary, month_mails
 from .report import MailReport, Outcome
 
 __all__ = [
     "AddressError", "Ledger", "MailConfig", "MailProblem", "MailReport", "Outcome", "ScorecardMail",
-    "SmtpConfig", "compose", "deliver", "message_id", "parse_address", "safe_filename",
+    "SmtpConfig", "check_resend", "compose", "deliver", "leaders_from_agents", "mail_summary", "message_id",
+    "month_mails", "parse_address", "safe_filename",
 ]

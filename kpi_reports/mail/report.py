@@ -5,8 +5,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from .addresses import one_line
-
 Status = Literal["delivered", "would_send", "skipped", "failed", "uncertain", "deferred", "no_address"]
 FINE = {"delivered", "would_send", "skipped"}
 WORDS = {
@@ -26,13 +24,6 @@ class Outcome:
     reason: str = ""
     message_id: str = ""
     eml_path: Path | None = None
-
-    def line(self) -> str:
-        name, agent = one_line(self.name), one_line(self.agent_id)   # workbook text: no escapes on a terminal
-        who = f"{name} ({agent})" if self.kind == "scorecard" else f"{name} team summary"
-        to = f" -> {', '.join(self.recipients)}" if self.recipients else ""
-        why = f": {one_line(self.reason, 500)}" if self.reason else ""
-        return f"{WORDS[self.status]}: {who}{to}{why}"
 
 
 @dataclass
@@ -64,6 +55,3 @@ class MailReport:
         prefix = "Dry run (nothing sent; use --send): " if self.dry_run else ""
         tail = f". Stopped: {self.stopped}" if self.stopped else ""
         return f"{prefix}{text or 'nothing to do'}{tail}"
-
-    def lines(self) -> list[str]:
-        return [o.line() for o in self.outcomes] + [self.summary()]

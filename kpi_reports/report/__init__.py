@@ -3,9 +3,9 @@
     run = render_scorecards(team, date(2026, 10, 1), Path("scorecards"), settings)
     run.scorecards["A01"]  # Path to scorecards/2026-10/A01-Dana_Lee.pdf
 """
-from .context import MonthHistory, mail_summary, scorecard_context, summary_context
+from .context import scorecard_context, summary_context
 from .render import ScorecardRun, check_month, render_scorecards
 from .templates import DEFAULT_TEMPLATES
 
-__all__ = ["render_scorecards", "ScorecardRun", "mail_summary", "check_month", "MonthHistory",
-           "scorecard_context", "summary_context", "DEFAULT_TEMPLATES"]
+__all__ = ["render_scorecards", "ScorecardRun", "check_month", "scorecard_context", "summary_context",
+           "DEFAULT_TEMPLATES"]

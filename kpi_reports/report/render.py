@@ -20,9 +20,10 @@ from pathlib import Path
 from .. import formatting as f
 from ..engine import month_end, monthly_history
 from ..errors import UserError
-from ..model import KpiResult, TeamData
+from ..model import TeamData
+from ..result import KpiHistory, KpiResult
 from ..settings import Settings, load_settings
-from .context import MonthHistory, scorecard_context, summary_context
+from .context import scorecard_context, summary_context
 from ..filenames import FileNamer
 from .templates import STYLESHEET, TemplateFolders, make_fetcher
 
@@ -174,7 +175,7 @@ def select_agents(team: TeamData, agent_ids: Iterable[str] | None, active: list[
     return list(dict.fromkeys(chosen))
 
 
-def plan_jobs(h: MonthHistory, folder: Path, agent_ids: list[str], folders: TemplateFolders,
+def plan_jobs(h: KpiHistory, folder: Path, agent_ids: list[str], folders: TemplateFolders,
               summary: bool = True) -> list[Job]:
     """Team summaries first (the longest documents start early), then one job per agent."""
     palette = folders.theme().palette
@@ -182,12 +183,12 @@ def plan_jobs(h: MonthHistory, folder: Path, agent_ids: list[str], folders: Temp
     jobs = []
     if summary:
         jobs.append(Job("team_summary.html", summary_context(h), names.take("team-summary"), ("summary", "")))
-        teams = sorted({t for t in h.current.agents["team"].dropna().astype(str) if t.strip()}) \
-            if "team" in h.current.agents else []
+        teams = sorted({t for t in h.agents["team"].dropna().astype(str) if t.strip()}) \
+            if "team" in h.agents else []
         if len(teams) > 1:
             jobs += [Job("team_summary.html", summary_context(h, t), names.take("team-summary", t), ("team", t))
                      for t in teams]
-    people = h.current.agents["name"]
+    people = h.agents["name"]
     jobs += [Job("scorecard.html", scorecard_context(h, a, palette), names.take(a, people.at[a]), ("agent", a))
              for a in agent_ids]
     return jobs
@@ -219,9 +220,9 @@ def render_scorecards(team: TeamData, month: dt.date, out_dir: str | Path, setti
     check_month(team, month)
     folders = TemplateFolders.locate(templates_dir)
     folders.theme()                                   # a bad theme fails before any work
-    h = MonthHistory.from_results(monthly_history(team, month, 12, settings))
+    h = monthly_history(team, month, 12, settings)
     chosen = select_agents(team, agent_ids, h.agent_ids)
-    run = ScorecardRun(month=month, folder=Path(out_dir) / f"{month:%Y-%m}", result=h.current)
+    run = ScorecardRun(month=month, folder=Path(out_dir) / f"{month:%Y-%m}", result=h[-1])
     jobs = plan_jobs(h, run.folder, chosen, folders, summary)
     kept = [job for job in jobs if only_missing and job.target.exists()]
     for job in kept:

@@ -1,4 +1,4 @@
-"""The metrics of SPEC.md, as of one day or many, for every active agent.
+"""Window sums: every metric's numerator and denominator as of many days in one pass.
 
 Each metric reduces to "sum a per-row weight over rows whose day falls in a window that
 ends a fixed number of days before D", so every window sum is a 2-D histogram (agent x
@@ -6,7 +6,6 @@ day) and a cumulative sum: any number of as-of days costs one pass over the rows
 """
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,10 +14,9 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from .benchmarks import benchmark_arrays
-from .load import ACTIVITY_COUNTS, column_name
-from .model import KpiResult, TeamData
-from .settings import MetricDef, Settings, load_settings
+from ..load import ACTIVITY_COUNTS, column_name
+from ..model import TeamData
+from ..settings import MetricDef, Settings
 
 ActivityWindow = Literal["rolling", "month"]
 NO_DAY = np.iinfo(np.int64).min // 2     # a day number outside every window
@@ -156,20 +154,26 @@ def _metric_arrays(team: TeamData, settings: Settings, w: _Windows, active: pd.I
     return np.stack(nums, axis=1), np.stack(dens, axis=1)   # (days, metrics, agents)
 
 
-def history(team: TeamData, days: Sequence[dt.date], settings: Settings | None = None,
-            activity_window: ActivityWindow = "rolling") -> list[KpiResult]:
-    """Every metric and benchmark as of each day, in one pass over the tables.
+@dataclass(frozen=True)
+class WindowSums:
+    """Every window sum as of each day: the raw counts the rates and benchmarks are made of.
 
-    activity_window="month" sums the funnel over each day's calendar month to date (a
-    month's scorecard, as of its last day) instead of the rolling W days.
+    numerator, denominator: (days, metrics, agents); counts: the activity window's sum of
+    each count column, and closed_volume_ytd: (days, agents); activity_starts: the first
+    day of each day's activity window.
     """
-    settings = settings or load_settings()
-    days = list(days)
-    if not days:
-        return []
+
+    numerator: np.ndarray
+    denominator: np.ndarray
+    counts: dict[str, np.ndarray]
+    closed_volume_ytd: np.ndarray
+    activity_starts: tuple[dt.date, ...]
+
+
+def window_arrays(team: TeamData, days: Sequence[dt.date], active: pd.Index, settings: Settings,
+                  activity_window: ActivityWindow) -> WindowSums:
+    """The sums of every metric and count column for the `active` agents as of each day."""
     w = _windows(days, settings, activity_window)
-    agents = team.active_agents
-    active = pd.Index(agents["agent_id"])
     n = len(active)
     activity_codes = _codes(team.activity["agent_id"], active)
     count_columns = list(dict.fromkeys(
@@ -179,60 +183,5 @@ def history(team: TeamData, days: Sequence[dt.date], settings: Settings | None =
     sums = _activity_sums(team, activity_days, count_columns, activity_codes, n, w, w.activity_max_age)
     ytd = _activity_sums(team, activity_days, ["closed_volume"], activity_codes, n, w, w.ytd_max_age)["closed_volume"]
     num, den = _metric_arrays(team, settings, w, active, sums)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        value = np.where(den > 0, num / den, np.nan)
-    counted = (den > 0) & (den >= settings.min_denominator)
-    average, top, ranked, rank = benchmark_arrays(value, counted, settings.top_percent)
-    results = []
-    for t, day in enumerate(days):
-        results.append(_result(day, settings, team, agents, w, t, num[t], den[t], value[t], rank[t],
-                               ranked[t], average[t], top[t], {c: s[t] for c, s in sums.items()}, ytd[t]))
-    return results
-
-
-def _result(day, settings, team, agents, w, t, num, den, value, rank, ranked, average, top,
-            sums, ytd) -> KpiResult:
-    metric_ids = settings.metric_ids
-    index = pd.MultiIndex.from_product([agents.index, metric_ids], names=["agent_id", "metric"])
-    values = pd.DataFrame({
-        "numerator": num.T.ravel(), "denominator": den.T.ravel(), "value": value.T.ravel(),
-        "rank": rank.T.ravel(), "ranked": np.repeat(ranked[None, :], len(agents), axis=0).ravel(),
-    }, index=index)
-    benchmarks = pd.DataFrame({"average": average, "top10": top, "agents": ranked.astype(int)},
-                              index=pd.Index(metric_ids, name="metric"))
-    people = agents.drop(columns=["agent_id", "active", "leader", "row"]).copy()
-    for column, s in sums.items():
-        people[column] = s
-    people["closed_volume_ytd"] = ytd
-    start = day - dt.timedelta(days=int(w.activity_max_age[t]))
-    return KpiResult(as_of=day, settings=settings, agents=people, values=values,
-                     benchmarks=benchmarks, data_quality=list(team.problems),
-                     activity_window=(start, day))
-
-
-def compute(team: TeamData, as_of: dt.date, settings: Settings | None = None,
-            activity_window: ActivityWindow = "rolling") -> KpiResult:
-    """Every metric for every active agent as of one day, with the network benchmarks."""
-    return history(team, [as_of], settings, activity_window)[0]
-
-
-def cohort_span(metric: MetricDef, settings: Settings, as_of: dt.date) -> tuple[dt.date, dt.date]:
-    """First and last Matched day of a cohort metric's leads as of a day (ages P .. P+W-1)."""
-    last = as_of - dt.timedelta(days=metric.play_out_days)
-    return last - dt.timedelta(days=settings.rolling_days - 1), last
-
-
-def month_end(month: dt.date) -> dt.date:
-    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
-
-
-def month_ends(last_month: dt.date, count: int) -> list[dt.date]:
-    """The last days of `count` months ending with last_month's, oldest first."""
-    firsts = pd.period_range(end=pd.Period(last_month, freq="M"), periods=count, freq="M")
-    return [p.end_time.date() for p in firsts]
-
-
-def monthly_history(team: TeamData, month: dt.date, months: int = 12,
-                    settings: Settings | None = None) -> list[KpiResult]:
-    """Month-end results (funnel over each calendar month) for the `months` ending with `month`."""
-    return history(team, month_ends(month, months), settings, activity_window="month")
+    starts = tuple(d - dt.timedelta(days=int(age)) for d, age in zip(days, w.activity_max_age))
+    return WindowSums(num, den, sums, ytd, starts)

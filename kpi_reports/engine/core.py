@@ -1,0 +1,80 @@
+"""The metrics of SPEC.md, as of one day or many, for every active agent: one KpiHistory."""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..benchmarks import benchmark_arrays
+from ..model import TeamData
+from ..result import KpiHistory, KpiResult
+from ..settings import MetricDef, Settings, load_settings
+from .windows import ActivityWindow, WindowSums, window_arrays
+
+NOT_ATTRIBUTES = ["agent_id", "active", "leader", "row"]     # Agents columns a result leaves out
+
+
+def rate(numerator: np.ndarray | float, denominator: np.ndarray | float) -> np.ndarray:
+    """numerator / denominator, NaN (undefined, never 0) where the denominator is not above 0."""
+    num, den = np.asarray(numerator, dtype=float), np.asarray(denominator, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / den, np.nan)
+
+
+def history(team: TeamData, days: Sequence[dt.date], settings: Settings | None = None,
+            activity_window: ActivityWindow = "rolling") -> KpiHistory:
+    """Every metric and benchmark as of each day, in one pass over the tables.
+
+    activity_window="month" sums the funnel over each day's calendar month to date (a
+    month's scorecard, as of its last day) instead of the rolling W days.
+    """
+    settings = settings or load_settings()
+    days = tuple(days)
+    agents = team.active_agents
+    sums = window_arrays(team, days, pd.Index(agents["agent_id"]), settings, activity_window) if days \
+        else _no_sums(len(settings.metrics), len(agents))
+    value = rate(sums.numerator, sums.denominator)
+    counted = (sums.denominator > 0) & (sums.denominator >= settings.min_denominator)
+    average, top, ranked, rank = benchmark_arrays(value, counted, settings.top_percent)
+    return KpiHistory(
+        days=days, settings=settings, agents=agents.drop(columns=NOT_ATTRIBUTES),
+        numerator=sums.numerator, denominator=sums.denominator, rate=value, rank=rank,
+        average=average, top10=top, ranked=ranked, counts=sums.counts, closed_volume_ytd=sums.closed_volume_ytd,
+        activity_windows=tuple(zip(sums.activity_starts, days)), data_quality=tuple(team.problems))
+
+
+def _no_sums(n_metrics: int, n_agents: int) -> WindowSums:
+    """The sums of no day at all (history of an empty list of days)."""
+    empty = np.zeros((0, n_metrics, n_agents))
+    return WindowSums(empty, empty.copy(), {}, np.zeros((0, n_agents)), ())
+
+
+def compute(team: TeamData, as_of: dt.date, settings: Settings | None = None,
+            activity_window: ActivityWindow = "rolling") -> KpiResult:
+    """Every metric for every active agent as of one day, with the network benchmarks."""
+    return history(team, [as_of], settings, activity_window)[0]
+
+
+def cohort_span(metric: MetricDef, settings: Settings, as_of: dt.date) -> tuple[dt.date, dt.date]:
+    """First and last Matched day of a cohort metric's leads as of a day (ages P .. P+W-1)."""
+    last = as_of - dt.timedelta(days=metric.play_out_days)
+    return last - dt.timedelta(days=settings.rolling_days - 1), last
+
+
+def month_end(month: dt.date) -> dt.date:
+    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
+
+
+def month_ends(last_month: dt.date, count: int) -> list[dt.date]:
+    """The last days of `count` months ending with last_month's, oldest first."""
+    firsts = pd.period_range(end=pd.Period(last_month, freq="M"), periods=count, freq="M")
+    return [p.end_time.date() for p in firsts]
+
+
+def monthly_history(team: TeamData, month: dt.date, months: int = 12,
+                    settings: Settings | None = None) -> KpiHistory:
+    """Month-end results (funnel over each calendar month) for the `months` ending with `month`."""
+    return history(team, month_ends(month, months), settings, activity_window="month")

@@ -1,0 +1,102 @@
+"""The month's messages: each agent's scorecard mail and each team leader's summary.
+
+Built from the same result the PDFs show (ScorecardRun.result), so the headline in the
+mail is the figure on the page; the numbers come from engine.coaching, the words here.
+
+    run = render_scorecards(team, month, "out", settings)
+    config = MailConfig.from_settings(settings, leaders=leaders_from_agents(team))
+    report = deliver(month_mails(run, config, cc_leader=True), outbox=Path("outbox"), config=config)
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from .. import formatting as f
+from ..engine.coaching import headline
+from ..errors import UserError
+from ..model import TeamData
+from ..result import KpiResult
+from .compose import ScorecardMail
+from .config import MailConfig
+
+if TYPE_CHECKING:
+    from ..report import ScorecardRun
+
+HEADLINE_METRICS = 2
+
+
+def mail_summary(result: KpiResult, agent_id: str,
+                 headline_metrics: int = HEADLINE_METRICS) -> tuple[list[tuple[str, str]], str | None]:
+    """Three headline numbers (label, text) and the top focus tip for one agent's email.
+
+    The first `headline_metrics` metrics of the settings, each beside the network Average,
+    then the closed volume to date against the annual goal.
+    """
+    figures = headline(result, agent_id, headline_metrics)
+    lines = [(m.label, f"{f.percent(rate)} (network average {f.percent(average)})")
+             for m, rate, average in figures.rates]
+    volume = f.money(figures.closed_volume_ytd)
+    goal = figures.annual_goal
+    lines.append((f"Closed volume {result.as_of.year} to date",
+                  volume if math.isnan(goal) else f"{volume} of your {f.money(goal)} goal"))
+    return lines, figures.tip
+
+
+def leaders_from_agents(team: TeamData) -> dict[str, str]:
+    """Team name -> Email of the agent marked Leader = Yes on the Agents sheet."""
+    marked = team.agents[team.agents["leader"] & team.agents["email"].notna() & (team.agents["team"] != "")]
+    return dict(zip(marked["team"], marked["email"]))
+
+
+def check_resend(team: TeamData, resend: Iterable[str]) -> None:
+    """Before any work: every --resend names an active agent or a team (team:NAME)."""
+    active = team.active_agents
+    known = set(active["agent_id"]) | {f"team:{t}" for t in active["team"] if t}
+    unknown = [r for r in resend if r not in known]
+    if unknown:
+        raise UserError(f"--resend {', '.join(unknown)}: not an active agent's ID (as on the Agents sheet) "
+                        f"nor team:NAME. For example: --resend {active['agent_id'].iloc[0]}.")
+
+
+def scorecard_mails(run: ScorecardRun, config: MailConfig, cc_leader: bool = False) -> list[ScorecardMail]:
+    """One mail per scorecard of the run, to the agent's address (and the leader's, with cc_leader)."""
+    result = _result(run)
+    people = result.history.agents
+    mails = []
+    for agent_id, pdf in run.scorecards.items():
+        agent = people.loc[agent_id]
+        lines, tip = mail_summary(result, agent_id)
+        leader = config.leader_of(agent["team"]) if cc_leader else None
+        mails.append(ScorecardMail(
+            agent_id=agent_id, name=str(agent["name"]), email=agent["email"], team=agent["team"],
+            month=run.month, headline=lines, top_tip=tip, pdf_path=pdf,
+            cc=[leader.addr_spec] if leader else []))
+    return mails
+
+
+def summary_mails(run: ScorecardRun, config: MailConfig) -> list[ScorecardMail]:
+    """Each team with a leader gets its own summary (or the whole team's when there is one team)."""
+    teams = sorted({t for t in _result(run).history.agents["team"] if t})
+    mails = []
+    for team_name in teams:
+        leader = config.leader_of(team_name)
+        pdf = run.team_summaries.get(team_name) or run.summary
+        if leader and pdf:
+            mails.append(ScorecardMail.team_summary(team_name, str(leader), run.month, [], pdf))
+    return mails
+
+
+def month_mails(run: ScorecardRun, config: MailConfig, cc_leader: bool = False) -> list[ScorecardMail]:
+    """Every message of the month: the scorecards, then the team summaries."""
+    return scorecard_mails(run, config, cc_leader) + summary_mails(run, config)
+
+
+def _result(run: ScorecardRun) -> KpiResult:
+    if run.result is None:
+        raise ValueError("the ScorecardRun carries no result: make it with render_scorecards")
+    return run.result
+
+
+__all__ = ["check_resend", "leaders_from_agents", "mail_summary", "month_mails", "scorecard_mails", "summary_mails"]
