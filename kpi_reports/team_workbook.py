@@ -2,7 +2,7 @@
 
 XlsxWriter writes each sheet as an Excel table (Agents, Activity, Leads, Deals,
 DealUpdates) so formulas can say `Leads[#All]`. Only for new files: an existing user
-workbook is never rewritten this way (see kpi_reports/excel/package.py).
+workbook is never rewritten this way (see kpi_reports/excel/_splice/).
 """
 from __future__ import annotations
 

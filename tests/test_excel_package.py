@@ -20,8 +20,8 @@ import xlwings
 from python_calamine import CalamineWorkbook
 
 from kpi_reports.errors import UserError
-from kpi_reports.excel.book_lists import add_title, set_sheet_names
-from kpi_reports.excel.package import backup_path, splice_sheet
+from kpi_reports.excel._splice import backup_path, splice_sheet
+from kpi_reports.excel._splice.book_lists import add_title, set_sheet_names
 from workbook_fixtures import (AGENTS, build_dashboard, build_dashboard_xlsxwriter,
                                build_legacy_dashboard, build_pivot_xlsx, build_team_xlsm,
                                build_team_xlsx, list_children, read_infos, read_parts,

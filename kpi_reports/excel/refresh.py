@@ -1,7 +1,7 @@
 """Refresh the Dashboard: headless on a file, or live in the workbook Excel has open.
 
 Both run load -> compute -> dashboard.build_layout; the file path splices the sheet into
-the user's package (package.splice_sheet: atomic, with a backup, refused while Excel has
+the user's package (_splice.splice_sheet: atomic, with a backup, refused while Excel has
 the file open), the live path writes it through xlwings into the open book, whose unsaved
 edits are what it reads.
 """
@@ -25,7 +25,7 @@ from .ranges import SPECS, team_from_tables
 def refresh_workbook(path: str | Path, as_of: dt.date | None = None,
                      settings: Settings | None = None) -> KpiResult:
     """Recompute the workbook at `path` and replace its Dashboard sheet in place."""
-    from .package import splice_sheet      # the workbook surgery lives beside us
+    from ._splice import splice_sheet      # the workbook surgery, imported when used
 
     path = Path(path)
     settings = settings or settings_for(path)

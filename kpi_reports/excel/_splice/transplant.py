@@ -1,19 +1,14 @@
-"""Put a freshly rendered sheet into a user's workbook without touching anything else.
+"""The transplant, in memory: a target package with a rendered sheet in place of its own.
 
-openpyxl cannot carry sparklines, x14 data bars, slicers, shapes, form controls or cached
-formula values through a load/save, so the workbook is never round-tripped: the rendered
-sheet's parts are transplanted into the zip package, the few lists that must name the
-sheet are edited as text, styles.xml is only appended to, and every other part keeps its
-bytes. See `splice_sheet`.
+The rendered sheet's parts are copied in under fresh names, the few lists that must name
+the sheet are edited as text, styles.xml is only appended to, and every other part keeps
+its bytes (see the package docstring for the invariants).
 """
 
 from __future__ import annotations
 
 import posixpath
-from pathlib import Path
-from typing import BinaryIO
 
-from kpi_reports.atomic import copy_file, replacing
 from kpi_reports.errors import UserError
 
 from .book_lists import (SheetEntry, active_tab, add_sheet, add_title, drop_calc_entries,
@@ -28,69 +23,6 @@ WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.wo
 # Parts whose ids must be unique across the workbook: not carried in a rendered sheet.
 UNMOVABLE = ("/table", "/pivotTable", "/queryTable", "/slicer", "/timeline")
 
-
-def splice_sheet(workbook: Path, source: Path | BinaryIO, sheet_name: str = "Dashboard",
-                 backup: bool = True) -> bool:
-    """Replace (or add, as the last sheet) `sheet_name` in `workbook` with the sheet
-    rendered in the small workbook `source` (its only sheet, or the one of that name).
-    Returns False when the workbook already held exactly this content and was left alone.
-
-    The file is replaced atomically; with `backup` the previous file is kept beside it as
-    `<name>.bak.<ext>` (see `backup_path`). Refuses a workbook open in Excel or LibreOffice.
-    """
-    workbook = Path(workbook)
-    refuse_if_open(workbook)
-    if not workbook.is_file():
-        raise UserError(f"Workbook {workbook} does not exist: check the path.")
-    if workbook.resolve() != workbook.absolute():  # a link stays a link to the new file
-        workbook = workbook.resolve()
-        refuse_if_open(workbook)
-    target = Package.read(workbook)
-    result = splice(target, Package.read(source), sheet_name)
-    if list(result.parts.items()) == list(target.parts.items()):
-        return False
-    replace_atomically(result, workbook, backup)
-    return True
-
-
-def lock_files(workbook: Path) -> list[tuple[str, str]]:
-    """The owner files an app keeps beside a workbook it has open: (file name, app).
-
-    Office writes `~$` + the name, or for longer names `~$` in place of its first one or
-    two characters; LibreOffice writes `.~lock.NAME#`.
-    """
-    name = workbook.name
-    excel = dict.fromkeys([f"~${name}", f"~${name[1:]}", f"~${name[2:]}"])
-    return [(lock, "Excel") for lock in excel] + [(f".~lock.{name}#", "LibreOffice")]
-
-
-def refuse_if_open(workbook: Path) -> None:
-    for lock, app in lock_files(workbook):
-        if (workbook.parent / lock).exists():
-            raise UserError(
-                f"{workbook.name} is open in {app} (its lock file {lock} is beside it): close the "
-                f"workbook in {app} and run the refresh again. If {app} is not running, the lock "
-                f"file was left by a crash: delete {lock} and run again.")
-
-
-def backup_path(workbook: Path) -> Path:
-    """`Team.xlsm` -> `Team.bak.xlsm`: Excel still opens it and knows it holds macros."""
-    return workbook.with_name(f"{workbook.stem}.bak{workbook.suffix}")
-
-
-def replace_atomically(pkg: Package, workbook: Path, backup: bool) -> None:
-    try:
-        with replacing(workbook) as tmp:
-            with tmp.open("wb") as out:
-                pkg.write(out)
-            if backup:
-                copy_file(workbook, backup_path(workbook))
-    except OSError as exc:
-        raise UserError(f"Could not write {workbook}: {exc.strerror or exc}. Check that the "
-                        "folder is writable and the disk not full.") from exc
-
-
-# ---- the transplant, in memory ----------------------------------------------------------
 
 def splice(target: Package, source: Package, sheet_name: str) -> Package:
     """A new package: `target` with `source`'s sheet `sheet_name` in place of its own."""
