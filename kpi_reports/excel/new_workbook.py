@@ -21,7 +21,7 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from kpi_reports.engine import compute
-from kpi_reports.atomic import replacing
+from kpi_reports.atomic import replacing, write_bytes
 from kpi_reports.errors import UserError
 from kpi_reports.sample import sample_tables
 from kpi_reports.settings import load_settings
@@ -141,7 +141,6 @@ def new_workbook(path: str | Path, sample: bool = False, overwrite: bool = False
     """Create `path` (.xlsm) and `<stem>.py` beside it; returns the workbook path."""
     path = Path(path)
     _check_target(path, overwrite)
-    path.parent.mkdir(parents=True, exist_ok=True)
     book = openpyxl.load_workbook(TEMPLATE, keep_vba=True)
     dashboard, conf = book.worksheets[0], book.worksheets[1]
     tables = _tables(sample)
@@ -153,7 +152,7 @@ def new_workbook(path: str | Path, sample: bool = False, overwrite: bool = False
         _write_table(ws, name, tables.get(name, pd.DataFrame(columns=EMPTY_COLUMNS[name])))
     book.active = 0
     _save_atomically(book, path)
-    path.with_suffix(".py").write_text(MAIN_PY.format(workbook=path.name), encoding="utf-8")
+    write_bytes(path.with_suffix(".py"), MAIN_PY.format(workbook=path.name).encode("utf-8"))
     return path
 
 
