@@ -10,12 +10,17 @@ from __future__ import annotations
 import os
 import posixpath
 import re
+import struct
 import zipfile
+import zlib
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import unquote
 from xml.etree import ElementTree as ET
+from xml.parsers import expat
 from xml.sax.saxutils import quoteattr
 
 from kpi_reports.errors import UserError
@@ -25,6 +30,10 @@ CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 CONTENT_TYPES = "[Content_Types].xml"
 # Entries we create get a fixed timestamp so that equal content gives equal bytes.
 FIXED_DATE = (1980, 1, 1, 0, 0, 0)
+# The most of one part a splice reads into memory: the lists it edits and the sheet it
+# replaces are far smaller in any real workbook (a calcChain of a million formulas is
+# about 40 MiB); parts it does not edit are never read, whatever their size.
+MAX_PART_BYTES = 256 * 2**20
 
 
 @dataclass(frozen=True)
@@ -38,38 +47,111 @@ class Rel:
 
 
 class Package:
-    """A zip package as an ordered mapping part name -> bytes, remembering entry metadata."""
+    """A zip package read on demand: part names in zip order, and each part's bytes read
+    (checked, and held) only when asked for, so that a part nobody edits is never
+    unzipped: `write` copies it to the new package still compressed.
 
-    def __init__(self, parts: dict[str, bytes], infos: dict[str, zipfile.ZipInfo]):
-        self.parts = parts
-        self.infos = infos
+    A part is read only up to MAX_PART_BYTES (judged by the size its zip entry declares,
+    which zipfile never lets the data exceed), and an XML part only when it is well-formed:
+    past either, a UserError says which part of which file.
+    """
+
+    def __init__(self, zf: zipfile.ZipFile, raw: BinaryIO, label: str):
+        self._zf, self._raw, self.label = zf, raw, label
+        self.infos = {i.filename: i for i in zf.infolist() if not i.is_dir()}
+        self.names = list(self.infos)
+        self._bytes: dict[str, bytes] = {}
+        self._roots: dict[str, ET.Element] = {}
 
     @classmethod
-    def read(cls, source: Path | BinaryIO) -> Package:
-        label = getattr(source, "name", "the workbook")
-        try:
-            with zipfile.ZipFile(source) as zf:
-                infos = [i for i in zf.infolist() if not i.is_dir()]
-                parts = {i.filename: zf.read(i) for i in infos}
-        except (zipfile.BadZipFile, zipfile.LargeZipFile) as exc:
-            raise UserError(
-                f"{os.path.basename(str(label))} is not an Excel .xlsx/.xlsm workbook "
-                "(password-protected workbooks are not readable either: remove the "
-                "password in Excel and save again)."
-            ) from exc
-        if len(parts) != len(infos) or CONTENT_TYPES not in parts:
-            raise UserError(f"{os.path.basename(str(label))} is a damaged workbook: open it "
-                            "in Excel and save it again.")
-        return cls(parts, {i.filename: i for i in infos})
+    @contextmanager
+    def open(cls, source: Path | BinaryIO, label: str | None = None) -> Iterator[Package]:
+        """The package in `source` (a path, or a binary file open for reading)."""
+        label = label or os.path.basename(str(getattr(source, "name", source)))
+        with ExitStack() as stack:
+            raw = source if hasattr(source, "read") else stack.enter_context(open(source, "rb"))
+            try:
+                zf = stack.enter_context(zipfile.ZipFile(raw))
+            except (zipfile.BadZipFile, zipfile.LargeZipFile) as exc:
+                raise UserError(
+                    f"{label} is not an Excel .xlsx/.xlsm workbook (password-protected "
+                    "workbooks are not readable either: remove the password in Excel and "
+                    "save again).") from exc
+            pkg = cls(zf, raw, label)
+            if len(pkg.names) != len([i for i in zf.infolist() if not i.is_dir()]) \
+                    or CONTENT_TYPES not in pkg:
+                raise pkg._damaged("its list of parts is not valid")
+            yield pkg
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.infos
+
+    def part(self, name: str) -> bytes:
+        """The bytes of part `name`: bounded, and well-formed when it is XML."""
+        if name not in self._bytes:
+            info = self.infos[name]
+            if info.file_size > MAX_PART_BYTES:
+                raise UserError(
+                    f"{self.label}: its part {name} unzips to {info.file_size / 2**20:,.0f} MiB, "
+                    f"more than the {MAX_PART_BYTES // 2**20} MiB a refresh reads of a part it "
+                    "edits. Open the workbook in Excel, remove what makes that part so large "
+                    "and save it again.")
+            try:
+                data = self._zf.read(info)
+            except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+                raise self._damaged(f"its part {name} cannot be unzipped ({exc})") from exc
+            if name.endswith((".xml", ".rels")):
+                self._check_xml(name, data)
+            self._bytes[name] = data
+        return self._bytes[name]
 
     def text(self, name: str) -> str:
-        return self.parts[name].decode("utf-8")
+        return self.part(name).decode("utf-8")
 
-    def write(self, fileobj: BinaryIO) -> None:
-        """Write in part order; known entries keep their compression and timestamp."""
+    def xml(self, name: str) -> ET.Element:
+        """Part `name` parsed (once), for reading only."""
+        if name not in self._roots:
+            self._roots[name] = ET.fromstring(self.part(name))
+        return self._roots[name]
+
+    def _check_xml(self, name: str, data: bytes) -> None:
+        """Well-formed UTF-8 XML, checked by expat without building a tree."""
+        parser = expat.ParserCreate()
+        try:
+            parser.Parse(data, True)
+            data.decode("utf-8")
+        except expat.ExpatError as exc:
+            raise self._damaged(f"its part {name} is not well-formed XML "
+                                f"({expat.ErrorString(exc.code)} at line {exc.lineno}, "
+                                f"column {exc.offset + 1})") from exc
+        except UnicodeDecodeError as exc:
+            raise self._damaged(f"its part {name} is not UTF-8 text") from exc
+
+    def _damaged(self, what: str) -> UserError:
+        return UserError(f"{self.label} is damaged: {what}. Open it in Excel, let Excel "
+                         "repair it if it offers to, and save it again.")
+
+    def unchanged_by(self, changes: dict[str, bytes | None]) -> bool:
+        """Whether writing `changes` would give this very package back."""
+        return all(data is not None and name in self and self.part(name) == data
+                   for name, data in changes.items())
+
+    def write(self, fileobj: BinaryIO, changes: dict[str, bytes | None]) -> None:
+        """This package with `changes` (part -> new bytes, None = removed) to `fileobj`.
+
+        Parts keep their zip order, new ones come last. A changed part keeps its entry's
+        compression and timestamp; an unchanged one is copied still compressed, byte for
+        byte, so that its size costs neither memory nor time.
+        """
         with zipfile.ZipFile(fileobj, "w", zipfile.ZIP_DEFLATED) as zf:
-            for name, data in self.parts.items():
-                zf.writestr(self._entry(name), data)
+            for name in self.names:
+                if name not in changes:
+                    self._copy_compressed(zf, name)
+                elif changes[name] is not None:
+                    zf.writestr(self._entry(name), changes[name])
+            for name, data in changes.items():
+                if data is not None and name not in self:
+                    zf.writestr(self._entry(name), data)
 
     def _entry(self, name: str) -> zipfile.ZipInfo:
         old = self.infos.get(name)
@@ -79,13 +161,40 @@ class Package:
         info.create_system = old.create_system if old else 0
         return info
 
+    def _copy_compressed(self, out: zipfile.ZipFile, name: str) -> None:
+        """Copy entry `name`'s compressed data as it is: zipfile has no public way to write
+        data compressed already, so this does what its own `mkdir` does with a header."""
+        old, entry = self.infos[name], self._entry(name)
+        if old.flag_bits & 0x1:
+            raise self._damaged(f"its part {name} is encrypted")
+        self._raw.seek(old.header_offset)
+        header = self._raw.read(30)
+        if len(header) != 30 or header[:4] != b"PK\x03\x04":
+            raise self._damaged(f"the zip entry of its part {name} is not where its index says")
+        name_len, extra_len = struct.unpack("<HH", header[26:30])
+        self._raw.seek(old.header_offset + 30 + name_len + extra_len)
+        entry.CRC, entry.compress_size, entry.file_size = old.CRC, old.compress_size, old.file_size
+        entry.flag_bits = old.flag_bits & ~0x8   # sizes go in the header: no data descriptor
+        zip64 = max(entry.file_size, entry.compress_size) > zipfile.ZIP64_LIMIT
+        with out._lock:
+            out.fp.seek(out.start_dir)
+            entry.header_offset = out.fp.tell()
+            out._writecheck(entry)
+            out._didModify = True
+            out.filelist.append(entry)
+            out.NameToInfo[entry.filename] = entry
+            out.fp.write(entry.FileHeader(zip64))
+            _copy_bytes(self._raw, out.fp, old.compress_size, lambda: self._damaged(
+                f"its part {name} is cut short"))
+            out.start_dir = out.fp.tell()
+
     def rels(self, part: str) -> list[Rel]:
         """Relationships of `part` ("" for the package itself)."""
-        data = self.parts.get(rels_name(part))
-        if data is None:
+        name = rels_name(part)
+        if name not in self:
             return []
         out = []
-        for el in ET.fromstring(data).iter(f"{{{REL_NS}}}Relationship"):
+        for el in self.xml(name).iter(f"{{{REL_NS}}}Relationship"):
             external = el.get("TargetMode") == "External"
             target = el.get("Target", "")
             out.append(Rel(el.get("Id", ""), el.get("Type", ""),
@@ -106,7 +215,7 @@ class Package:
                 continue
             seen.add(part)
             todo += [r.target for r in self.rels(part)
-                     if not r.external and r.target != skip and r.target in self.parts]
+                     if not r.external and r.target != skip and r.target in self]
         return seen
 
     def content_type(self, part: str) -> str | None:
@@ -114,18 +223,26 @@ class Package:
         return override or self.default_type(posixpath.splitext(part)[1][1:])
 
     def override_type(self, part: str) -> str | None:
-        root = ET.fromstring(self.parts[CONTENT_TYPES])
-        for el in root.iter(f"{{{CT_NS}}}Override"):
+        for el in self.xml(CONTENT_TYPES).iter(f"{{{CT_NS}}}Override"):
             if el.get("PartName", "").lower() == "/" + part.lower():
                 return el.get("ContentType")
         return None
 
     def default_type(self, ext: str) -> str | None:
-        root = ET.fromstring(self.parts[CONTENT_TYPES])
-        for el in root.iter(f"{{{CT_NS}}}Default"):
+        for el in self.xml(CONTENT_TYPES).iter(f"{{{CT_NS}}}Default"):
             if el.get("Extension", "").lower() == ext.lower():
                 return el.get("ContentType")
         return None
+
+
+def _copy_bytes(src: BinaryIO, dst: BinaryIO, size: int, short) -> None:
+    """Copy `size` bytes in chunks; `short()` is the error when `src` ends first."""
+    while size:
+        chunk = src.read(min(size, 1 << 20))
+        if not chunk:
+            raise short()
+        dst.write(chunk)
+        size -= len(chunk)
 
 
 def rels_name(part: str) -> str:

@@ -8,6 +8,7 @@ its bytes (see the package docstring for the invariants).
 from __future__ import annotations
 
 import posixpath
+from dataclasses import dataclass
 
 from kpi_reports.errors import UserError
 
@@ -24,18 +25,28 @@ WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.wo
 UNMOVABLE = ("/table", "/pivotTable", "/queryTable", "/slicer", "/timeline")
 
 
-def splice(target: Package, source: Package, sheet_name: str) -> Package:
-    """A new package: `target` with `source`'s sheet `sheet_name` in place of its own."""
+@dataclass(frozen=True)
+class Spliced:
+    """What a splice changes in the target: `changes` maps a part to its new bytes (None:
+    removed; parts the target lacks are new); `rewritable` names every part of the target
+    a splice of this sheet may rewrite (the lists naming it and the sheet's own parts)."""
+
+    changes: dict[str, bytes | None]
+    rewritable: frozenset[str]
+
+
+def splice(target: Package, source: Package, sheet_name: str) -> Spliced:
+    """`target` with `source`'s sheet `sheet_name` in place of its own, as changes."""
     book = _main_part(target)
     src_book = _main_part(source)
-    src_sheets = sheet_entries(source.parts[src_book])
+    src_sheets = sheet_entries(source.part(src_book))
     src_name = src_sheets[0].name if len(src_sheets) == 1 else sheet_name
     src_sheet = _sheet_part(source, src_book, src_name)
     if src_sheet is None:
         raise ValueError(f"the rendered workbook has no sheet named {sheet_name!r}")
     edits: dict[str, bytes | None] = {}  # part -> new content, None = remove
     sheet_part, removed, vba_name, selected = _make_room(target, book, sheet_name, edits)
-    taken = {p.lower() for p in target.parts} - {p.lower() for p in removed}
+    taken = {p.lower() for p in target.names} - {p.lower() for p in removed}
     names = _allocate(source, src_sheet, sheet_part, taken)
     new = _transplant(source, names)
     maps = _merged_styles(target, book, source, src_book, edits)
@@ -51,14 +62,16 @@ def splice(target: Package, source: Package, sheet_name: str) -> Package:
     types[sheet_part] = WORKSHEET_TYPE
     edits[CONTENT_TYPES] = edit_content_types(
         target, {p for p, v in edits.items() if v is None}, types).encode("utf-8")
-    return _assemble(target, {**edits, **new})
+    lists = {CONTENT_TYPES, book, rels_name(book), *_list_parts(target, book)}
+    return Spliced({**edits, **new}, frozenset(lists | removed | {sheet_part,
+                                                                  rels_name(sheet_part)}))
 
 
 def _make_room(pkg: Package, book: str, name: str, edits: dict[str, bytes | None]
                ) -> tuple[str, set[str], str | None, bool]:
     """Where the new sheet goes: the old sheet's part (its own parts to remove, its VBA
     code name and tab selection kept) or a new last sheet."""
-    entries = sheet_entries(pkg.parts[book])
+    entries = sheet_entries(pkg.part(book))
     index = next((i for i, e in enumerate(entries) if e.name.lower() == name.lower()), None)
     if index is None:
         return _append_sheet(pkg, book, entries, name, edits), set(), None, False
@@ -68,10 +81,17 @@ def _make_room(pkg: Package, book: str, name: str, edits: dict[str, bytes | None
     return part, removed, code_name(pkg.text(part)), index == active_tab(pkg.text(book))
 
 
+def _list_parts(pkg: Package, book: str) -> list[str]:
+    """The parts besides the workbook part that may name a sheet, or change with one."""
+    rels = [pkg.rel_of_type(book, "styles"), pkg.rel_of_type(book, "calcChain"),
+            pkg.rel_of_type("", "extended-properties")]
+    return [r.target for r in rels if r is not None]
+
+
 def _carry_print_names(target: Package, book: str, source: Package, src_book: str,
                        src_name: str, name: str, edits: dict[str, bytes | None]) -> None:
     """The rendered sheet's print titles and area, now scoped to its place in `book`."""
-    xml, src_xml = edits.get(book) or target.parts[book], source.parts[src_book]
+    xml, src_xml = edits.get(book) or target.part(book), source.part(src_book)
     entries = sheet_entries(xml)
     index = _index(entries, name)
     names = print_names(src_xml, _index(sheet_entries(src_xml), src_name), entries[index].name)
@@ -85,19 +105,19 @@ def _index(entries: list[SheetEntry], name: str) -> int:
 
 def _main_part(pkg: Package) -> str:
     rel = pkg.rel_of_type("", "officeDocument")
-    if rel is None or rel.target not in pkg.parts:
+    if rel is None or rel.target not in pkg:
         raise UserError("This file is not an Excel workbook (no workbook part): save it in "
                         "Excel as .xlsx or .xlsm.")
     return rel.target
 
 
 def _sheet_part(pkg: Package, book: str, name: str) -> str | None:
-    entry = next((e for e in sheet_entries(pkg.parts[book])
+    entry = next((e for e in sheet_entries(pkg.part(book))
                   if e.name.lower() == name.lower()), None)
     if entry is None:
         return None
     rel = next((r for r in pkg.rels(book) if r.id == entry.rel_id), None)
-    if rel is None or rel.target not in pkg.parts:
+    if rel is None or rel.target not in pkg:
         raise UserError(f"Sheet {name!r} has no content in the file: open the workbook in "
                         "Excel and save it again.")
     if not rel.type.endswith("/worksheet"):
@@ -122,14 +142,14 @@ def _owned_parts(pkg: Package, sheet: str, name: str) -> set[str]:
             f"Sheet {name!r} holds a {' and a '.join(sorted(kinds))} that the refresh would "
             f"delete: move it to another sheet, or rename {name!r} to keep it, and run "
             "the refresh again.")
-    return owned | {rels_name(p) for p in owned | {sheet} if rels_name(p) in pkg.parts}
+    return owned | {rels_name(p) for p in owned | {sheet} if rels_name(p) in pkg}
 
 
 def _append_sheet(pkg: Package, book: str, entries: list[SheetEntry], name: str,
                   edits: dict[str, bytes | None]) -> str:
     _check_sheet_name(name)
     folder = posixpath.dirname(book)
-    taken = {p.lower() for p in pkg.parts}
+    taken = {p.lower() for p in pkg.names}
     part = fresh_name(posixpath.join(folder, "worksheets", "sheet1.xml"), taken)
     book_rels = pkg.rels(book)
     rel_id = fresh_rel_id(book_rels)
@@ -140,7 +160,7 @@ def _append_sheet(pkg: Package, book: str, entries: list[SheetEntry], name: str,
     sheet_id = max([e.sheet_id for e in entries] + [0]) + 1
     edits[book] = add_sheet(pkg.text(book), name, sheet_id, rel_id).encode("utf-8")
     app = pkg.rel_of_type("", "extended-properties")
-    if app is not None and app.target in pkg.parts:
+    if app is not None and app.target in pkg:
         worksheets = [e.name for e in entries if _is_worksheet(pkg, book, e.rel_id)]
         edits[app.target] = add_title(pkg.text(app.target), worksheets, name).encode("utf-8")
     return part
@@ -161,7 +181,7 @@ def _drop_calc_chain(pkg: Package, book: str, sheet_id: int,
     """Cells of the old sheet leave the calculation chain (Excel would report entries
     pointing at cells without formulas as damage); Excel adds the new sheet's formulas."""
     rel = pkg.rel_of_type(book, "calcChain")
-    if rel is None or rel.target not in pkg.parts:
+    if rel is None or rel.target not in pkg:
         return
     calc = drop_calc_entries(pkg.text(rel.target), sheet_id)
     if calc is not None:
@@ -196,7 +216,7 @@ def _transplant(source: Package, names: dict[str, str]) -> dict[str, bytes]:
     """New parts (sheet content filled in later) with relationships re-pointed."""
     new: dict[str, bytes] = {}
     for src, dst in names.items():
-        new[dst] = source.parts[src]
+        new[dst] = source.part(src)
         rels = source.rels(src)
         if rels:
             new[rels_name(dst)] = rels_xml([
@@ -214,18 +234,3 @@ def _merged_styles(target: Package, book: str, source: Package, src_book: str,
     xml, maps = merge_styles(target.text(rel.target), source.text(src_rel.target))
     edits[rel.target] = xml.encode("utf-8")
     return maps
-
-
-def _assemble(target: Package, changes: dict[str, bytes | None]) -> Package:
-    """Parts in the target's zip order, changed in place; new parts at the end."""
-    parts: dict[str, bytes] = {}
-    for name, data in target.parts.items():
-        if name not in changes:
-            parts[name] = data
-        elif changes[name] is not None:
-            parts[name] = changes[name]
-    for name, data in changes.items():
-        if data is not None and name not in parts:
-            parts[name] = data
-    return Package(parts, target.infos)
-

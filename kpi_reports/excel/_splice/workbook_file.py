@@ -29,11 +29,11 @@ def splice_sheet(workbook: Path, source: Path | BinaryIO, sheet_name: str = "Das
     if workbook.resolve() != workbook.absolute():  # a link stays a link to the new file
         workbook = workbook.resolve()
         refuse_if_open(workbook)
-    target = Package.read(workbook)
-    result = splice(target, Package.read(source), sheet_name)
-    if list(result.parts.items()) == list(target.parts.items()):
-        return False
-    replace_atomically(result, workbook, backup)
+    with Package.open(workbook) as target, Package.open(source) as src:
+        spliced = splice(target, src, sheet_name)
+        if target.unchanged_by(spliced.changes):
+            return False
+        replace_atomically(target, spliced.changes, workbook, backup)
     return True
 
 
@@ -62,11 +62,12 @@ def backup_path(workbook: Path) -> Path:
     return workbook.with_name(f"{workbook.stem}.bak{workbook.suffix}")
 
 
-def replace_atomically(pkg: Package, workbook: Path, backup: bool) -> None:
+def replace_atomically(pkg: Package, changes: dict[str, bytes | None], workbook: Path,
+                       backup: bool) -> None:
     try:
         with replacing(workbook) as tmp:
             with tmp.open("wb") as out:
-                pkg.write(out)
+                pkg.write(out, changes)
             if backup:
                 copy_file(workbook, backup_path(workbook))
     except OSError as exc:
