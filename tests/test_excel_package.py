@@ -70,7 +70,7 @@ def refreshed(built, tmp_path_factory) -> dict[str, dict[str, Path]]:
         shutil.copy(built[kind], work)
         out[kind] = {"original": built[kind]}
         for step, dash in (("first", "dash_a"), ("second", "dash_b")):
-            assert splice_sheet(work, built[dash]) is True
+            assert splice_sheet(work, built[dash]).changed is True
             out[kind][step] = shutil.copy(work, root / kind / f"{step}.{ext}")
         out[kind]["backup"] = backup_path(work)
     return out
@@ -80,7 +80,7 @@ def refreshed(built, tmp_path_factory) -> dict[str, dict[str, Path]]:
 def quoted(built, tmp_path_factory) -> Path:
     """team.xlsx refreshed with the Dashboard under a name that needs quoting."""
     work = shutil.copy(built["team.xlsx"], tmp_path_factory.mktemp("quoted") / "team.xlsx")
-    assert splice_sheet(work, built["dash_a"], sheet_name=QUOTED, backup=False) is True
+    assert splice_sheet(work, built["dash_a"], sheet_name=QUOTED, backup=False).changed
     return work
 
 
@@ -161,9 +161,10 @@ def test_refresh_over_a_dashboard_changes_only_its_sheet_part_and_refresh_time(r
     assert list(first) == list(second)
 
 
-def test_backup_holds_the_file_as_it_was_before_the_refresh(refreshed):
+def test_backup_holds_the_workbook_as_the_user_had_it_before_both_refreshes(refreshed):
+    """The second refresh finds only the first one's changes: the backup stays the original."""
     for kind in KINDS:
-        assert refreshed[kind]["backup"].read_bytes() == refreshed[kind]["first"].read_bytes()
+        assert refreshed[kind]["backup"].read_bytes() == refreshed[kind]["original"].read_bytes()
     assert backup_path(Path("Team KPIs.xlsm")).name == "Team KPIs.bak.xlsm"
 
 
@@ -174,7 +175,7 @@ def test_refresh_of_equal_content_writes_identical_bytes(built, tmp_path):
         copies.append(shutil.copy(built["team.xlsm"], tmp_path / name / "team.xlsm"))
         splice_sheet(copies[-1], built["dash_a"], backup=False)
     assert copies[0].read_bytes() == copies[1].read_bytes()
-    assert splice_sheet(copies[0], built["dash_a"]) is False  # nothing to change
+    assert splice_sheet(copies[0], built["dash_a"]).changed is False  # nothing to change
     assert not backup_path(copies[0]).exists()
 
 

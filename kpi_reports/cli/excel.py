@@ -20,17 +20,23 @@ def refresh(workbook: Path, as_of, settings_path: Path | None) -> None:
     """Rebuild the Dashboard sheet of WORKBOOK, without Excel.
 
     Only the Dashboard changes: every other sheet, format, chart, table, pivot, macro
-    and cached value stays as it was. The file is replaced atomically and the previous
-    version is kept beside it (NAME.bak.xlsx). Close the workbook in Excel first.
+    and cached value stays as it was. The file is replaced atomically, keeping its owner,
+    group and permissions, and the workbook as you last had it is kept beside it
+    (NAME.bak.xlsm; later refreshes leave it alone until you change the workbook). Close
+    the workbook in Excel first; a second refresh of the same file waits for the first.
 
     \b
     Example:
       kpi-reports refresh team.xlsm --as-of 2026-10-31
     """
+    notes: list[str] = []
     with console.status(f"Refreshing {workbook.name} ..."):
-        result = refresh_workbook(workbook, to_date(as_of), settings_for(workbook, settings_path))
+        result = refresh_workbook(workbook, to_date(as_of), settings_for(workbook, settings_path),
+                                  tell=notes.append)
     console.print(f"Refreshed the Dashboard of {workbook} as of {fmt.day(result.as_of)}: "
                   f"{len(result.agents)} agents, {len(result.data_quality)} data-quality problem(s).")
+    for note in notes:
+        console.print(note, markup=False, highlight=False)
 
 
 @click.command(name="new-workbook")

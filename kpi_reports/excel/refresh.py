@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kpi_reports.engine import compute
 from kpi_reports.errors import WorkbookError
@@ -21,17 +23,37 @@ from .dashboard import SHEET, build_layout
 from .dashboard_xlsx import layout_bytes
 from .ranges import SPECS, team_from_tables
 
+if TYPE_CHECKING:
+    from ._splice import SpliceResult
+
 
 def refresh_workbook(path: str | Path, as_of: dt.date | None = None,
-                     settings: Settings | None = None) -> KpiResult:
-    """Recompute the workbook at `path` and replace its Dashboard sheet in place."""
+                     settings: Settings | None = None,
+                     tell: Callable[[str], None] | None = None) -> KpiResult:
+    """Recompute the workbook at `path` and replace its Dashboard sheet in place;
+    `tell` gets what the user should know about their file (where the backup is, an
+    owner that could not be kept, ...)."""
     from ._splice import splice_sheet      # the workbook surgery, imported when used
 
     path = Path(path)
     settings = settings or settings_for(path)
     result = compute(load_workbook(path, settings), as_of or dt.date.today(), settings)
-    splice_sheet(path, io.BytesIO(layout_bytes(build_layout(result))), SHEET, backup=True)
+    done = splice_sheet(path, io.BytesIO(layout_bytes(build_layout(result))), SHEET, backup=True)
+    for line in _file_notes(done) if tell else []:
+        tell(line)
     return result
+
+
+def _file_notes(done: SpliceResult) -> list[str]:
+    """What to tell the user about their file after a refresh."""
+    if not done.changed:
+        return ["The Dashboard was already up to date: the workbook was left as it was.",
+                *done.notes]
+    backup = done.backup.name
+    line = (f"Backup: {backup}, the workbook as you last had it, is kept as it was (only "
+            "refreshes have changed the workbook since)." if done.backup_kept else
+            f"Backup: {backup} holds the workbook as it was before this refresh.")
+    return [line, *done.notes]
 
 
 def read_open_tables(book) -> dict[str, list]:

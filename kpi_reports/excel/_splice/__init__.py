@@ -15,14 +15,17 @@ keeps these invariants (tests/test_excel_package.py checks each on real workbook
   sharedStrings.xml is untouched (the sheet's strings become inline strings).
 - A replaced sheet keeps its place, sheetId, VBA code name and tab selection; a sheet
   holding a table, pivot table or slicer is refused, not deleted.
-- The file is replaced atomically, with the previous one kept as a backup; a workbook
-  open in Excel or LibreOffice is refused.
+- Parts it does not change are copied still compressed, never unzipped; the parts it
+  reads are bounded in size and checked to be well-formed XML before anything is edited.
+- The file is replaced atomically under a lock, keeping owner, group and mode, with the
+  workbook as the user last had it kept as a backup; a workbook open in Excel or
+  LibreOffice is refused (workbook_file.py; README "The file on disk").
 
 transplant.py does the splice in memory; workbook_file.py reads and writes the user's
 file; opc.py (zip parts and relationships), book_lists.py (workbook.xml, app.xml,
 calcChain), styles_merge.py and sheet_xml.py edit the parts.
 """
 
-from .workbook_file import backup_path, splice_sheet
+from .workbook_file import SpliceResult, backup_path, splice_sheet
 
-__all__ = ["backup_path", "splice_sheet"]
+__all__ = ["SpliceResult", "backup_path", "splice_sheet"]
