@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import signal
 import stat
 import subprocess
@@ -217,9 +218,10 @@ def test_refresh_as_root_keeps_the_owner_group_and_mode_of_the_workbook(tmp_path
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="switches to the user nobody and back")
-def test_an_owner_that_cannot_be_kept_is_said(tmp_path):
+def test_an_owner_that_cannot_be_kept_is_said(tmp_path, request):
     source = dashboard_bytes(tmp_path)
     folder = Path(tempfile.mkdtemp(dir="/tmp"))       # nobody can reach it, not tmp_path
+    request.addfinalizer(lambda: shutil.rmtree(folder))
     folder.chmod(0o777)
     work = team_workbook(folder / "team.xlsx")
     os.chown(work, 4321, 8765)

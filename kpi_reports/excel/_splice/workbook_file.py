@@ -22,7 +22,7 @@ from .transplant import splice
 try:
     import fcntl
 except ImportError:             # Windows: no advisory locks; Excel's own locks still hold
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]
 
 # How long a refresh waits for another refresh of the same workbook to finish.
 LOCK_WAIT_SECONDS = 120.0
