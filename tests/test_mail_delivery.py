@@ -340,3 +340,63 @@ def test_an_unreachable_server_defers_everything_with_the_reason(mails, config, 
     assert report.delivered == [] and len(report.deferred) == 4
     assert "cannot reach 127.0.0.1" in report.stopped
     assert os.listdir(tmp_path) == [".lock"]
+
+
+# --- names built to break mail headers (issue 12) ------------------------------------------
+
+ENCODED_NAME = "Maya =?utf-8?q?x=0D=0ABcc=3A_attacker=40evil=2Eexample?="
+ENCODED_TEAM = "North =?utf-8?q?x=0D=0ABcc=3A_team=40evil=2Eexample?="
+ENCODED_LEADER_CELL = "=?utf-8?q?L=0D=0ABcc=3A_cc=40evil=2Eexample?= <lead@team.example>"
+ENCODED_FROM = "=?utf-8?q?K=0D=0ABcc=3A_from=40evil=2Eexample?= <kpi@team.example>"
+HEADERS_WE_WRITE = {"from", "to", "cc", "subject", "date", "message-id", "auto-submitted",
+                    "content-type", "mime-version"}
+
+
+def header_names(raw: bytes) -> list[str]:
+    head = raw.replace(b"\r\n", b"\n").split(b"\n\n")[0]
+    return [line.split(b":")[0].decode().lower() for line in head.split(b"\n") if line[:1] not in (b" ", b"\t")]
+
+
+def assert_only_intended_headers(raw: bytes, rcpts: list[str] | None = None) -> email.message.EmailMessage:
+    msg = email.message_from_bytes(raw, policy=policy.default)
+    names = header_names(raw)
+    assert set(names) <= HEADERS_WE_WRITE and len(names) == len(set(names)), names
+    assert msg["Bcc"] is None
+    assert [a.addr_spec for a in msg["To"].addresses] == ["maya@team.example"]
+    assert [a.addr_spec for a in msg["Cc"].addresses] == [LEADER]
+    assert [a.addr_spec for a in msg["From"].addresses] == ["kpi@team.example"]
+    if rcpts is not None:
+        assert rcpts == ["maya@team.example", LEADER]          # RCPT TO: exactly the intended two
+    maya = msg["To"].addresses[0].display_name
+    assert maya.startswith("Maya ") and "attacker=40evil=2Eexample" in maya       # still readable
+    assert msg["Subject"].startswith("Maya ") and "\n" not in msg["Subject"]
+    return msg
+
+
+def test_an_encoded_word_in_a_name_team_leader_or_sender_cannot_add_a_header(server, pdfs, tmp_path):
+    box, port = server
+    maya = ScorecardMail(agent_id="A07", name=ENCODED_NAME, email="maya@team.example", team=ENCODED_TEAM,
+                         month=MONTH, headline=[("Contracts", "3")], top_tip=None, pdf_path=pdfs["A01"],
+                         cc=[ENCODED_LEADER_CELL])
+    config = MailConfig(sender=parse_address(ENCODED_FROM), subject="{name} ({team}): KPIs for {month}")
+    dry = deliver([maya], outbox=tmp_path / "dry", config=config)
+    (written,) = dry.would_send
+    assert_only_intended_headers(written.eml_path.read_bytes())
+    sent = deliver([maya], outbox=tmp_path / "sent", config=config, smtp=smtp_for(port), send=True)
+    assert [o.agent_id for o in sent.delivered] == ["A07"]
+    ((rcpts, raw),) = box.received
+    msg = assert_only_intended_headers(raw, rcpts)
+    assert "KPIs for October 2026" in msg["Subject"]
+
+
+def test_a_header_that_would_not_parse_back_as_built_fails_that_mail_only(server, mails, monkeypatch, config, tmp_path):
+    """The second line of defence: with the encoded-word guard switched off, the check of
+    the finished headers still stops the message."""
+    from kpi_reports.mail import addresses
+    monkeypatch.setattr(addresses, "header_text", addresses.one_line)
+    box, port = server
+    maya = replace(mails[0], agent_id="A07", name=ENCODED_NAME, email="maya@team.example")
+    report = deliver([maya, mails[1]], outbox=tmp_path, config=config, smtp=smtp_for(port), send=True)
+    (failed,) = report.failed
+    assert failed.agent_id == "A07" and "cannot be put safely into a mail header" in failed.reason
+    assert box.count_by_recipient() == {"sam@team.example": 1}

@@ -34,12 +34,19 @@ def one_line(text: object, limit: int = 200) -> str:
     return flat[:limit].rstrip()
 
 
+def header_text(text: object, limit: int = 200) -> str:
+    """one_line, with every "=?" broken to "= ?": no workbook text can be read as an
+    RFC 2047 encoded word. Python 3.11/3.12 decode encoded words while folding a header,
+    so `=?utf-8?q?x=0D=0ABcc=3A...?=` in a name became a real CR LF and a Bcc header."""
+    return one_line(text, limit).replace("=?", "= ?")
+
+
 def parse_address(raw: object, display_name: str | None = None) -> Address:
     """Exactly one address from a cell, else AddressError ("not one valid address: ...").
 
     `Dana <dana@x.com>` is accepted; lists, groups, line breaks, spaces and anything that
     is not a plain ASCII addr-spec are refused. `display_name` (e.g. the agent's Name)
-    replaces the one in the cell.
+    replaces the one in the cell; either is made header-safe with header_text.
     """
     text = "" if raw is None else str(raw).strip()
     if not text:
@@ -57,7 +64,7 @@ def parse_address(raw: object, display_name: str | None = None) -> Address:
         raise AddressError(f"not one valid address: {text!r}")
     try:
         name = parsed[0][0] if display_name is None else display_name
-        return Address(display_name=one_line(name, 78), addr_spec=spec)
+        return Address(display_name=header_text(name, 78), addr_spec=spec)
     except (ValueError, IndexError) as exc:  # headerregistry's own parser has the last word
         raise AddressError(f"not one valid address: {text!r} ({exc})") from None
 

@@ -1,7 +1,8 @@
 """One scorecard mail -> one EmailMessage: text + HTML from Jinja2 templates, PDF attached.
 
 Every header is built here from checked values (never by a template), so a name with a
-line break or a cell with two addresses cannot add a recipient or a header.
+line break, an encoded word or a cell with two addresses cannot add a recipient or a
+header; the finished headers are parsed back and compared before anything is written.
 """
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ import hashlib
 from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage
+from email.parser import BytesHeaderParser
+from email.policy import SMTP as SMTP_POLICY
+from email.policy import default as DEFAULT_POLICY
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Literal
@@ -19,7 +23,7 @@ import jinja2
 
 from .. import formatting
 from ..errors import UserError
-from .addresses import MailProblem, one_line, parse_address, safe_filename
+from .addresses import MailProblem, header_text, one_line, parse_address, safe_filename
 from .config import MailConfig
 
 DEFAULT_TEMPLATES = Path(__file__).resolve().parents[2] / "report_templates"
@@ -99,7 +103,7 @@ def compose(mail: ScorecardMail, config: MailConfig, templates: Path | None = No
     text_env, html_env = template_environments(templates)
     context = _context(mail, config)
     try:
-        subject = one_line(text_env.get_template(TEMPLATE_NAMES[0]).render(context), 250)
+        subject = header_text(text_env.get_template(TEMPLATE_NAMES[0]).render(context), 250)
         text = text_env.get_template(TEMPLATE_NAMES[1]).render(context)
         html = html_env.get_template(TEMPLATE_NAMES[2]).render(context)
     except jinja2.TemplateError as exc:
@@ -118,7 +122,21 @@ def compose(mail: ScorecardMail, config: MailConfig, templates: Path | None = No
     msg.add_alternative(html, subtype="html")
     msg.add_attachment(_pdf_bytes(mail.pdf_path), maintype="application", subtype="pdf",
                        filename=attachment_name(mail))
+    _check_headers(msg, rcpt)
     return msg
+
+
+def _check_headers(msg: EmailMessage, rcpt: Recipients) -> None:
+    """The headers as they go on the wire, parsed back: the same names, the same recipients.
+
+    A second line of defence behind header_text: should the stdlib ever fold some text
+    into a new header line, this mail fails instead of reaching someone else."""
+    folded = b"".join(SMTP_POLICY.fold_binary(name, value) for name, value in msg.raw_items())
+    back = BytesHeaderParser(policy=DEFAULT_POLICY).parsebytes(folded + b"\r\n")
+    to_and_cc = [a.addr_spec for name in ("To", "Cc") if back[name] is not None for a in back[name].addresses]
+    if [n.lower() for n in back.keys()] != [n.lower() for n in msg.keys()] or to_and_cc != rcpt.envelope:
+        raise MailProblem(f"the name {one_line(msg['To'])!r} or the subject cannot be put safely into "
+                          "a mail header; not sent")
 
 
 def attachment_name(mail: ScorecardMail) -> str:
