@@ -400,3 +400,23 @@ def test_a_header_that_would_not_parse_back_as_built_fails_that_mail_only(server
     (failed,) = report.failed
     assert failed.agent_id == "A07" and "cannot be put safely into a mail header" in failed.reason
     assert box.count_by_recipient() == {"sam@team.example": 1}
+
+
+def test_a_retyped_agent_id_is_the_same_agent_to_the_ledger(server, mails, config, tmp_path):
+    box, port = server
+    deliver(mails, outbox=tmp_path, config=config, smtp=smtp_for(port), send=True)
+    retyped = [replace(m, agent_id=f" {m.agent_id.lower()} ") for m in mails]     # "A02" typed as " a02 "
+    again = deliver(retyped, outbox=tmp_path, config=config, smtp=smtp_for(port), send=True)
+    assert again.delivered == [] and {o.agent_id.strip() for o in again.skipped} == {"a01", "a02", "a03", "team:north"}
+    forced = deliver(retyped, outbox=tmp_path, config=config, smtp=smtp_for(port), send=True, resend={"A02"})
+    assert [o.agent_id for o in forced.delivered] == [" a02 "]
+    assert box.count_by_recipient() == {"dana@team.example": 1, "sam@team.example": 2, "kim@team.example": 1, LEADER: 1}
+
+
+def test_a_ledger_written_with_ids_as_typed_still_counts(server, mails, config, tmp_path):
+    box, port = server
+    (tmp_path / "ledger.jsonl").write_text(json.dumps({
+        "key": "2026-10/scorecard/A01", "status": "delivered", "message_id": "<x@team.example>",
+        "recipients": ["dana@team.example"], "agent_id": "A01", "month": "2026-10", "ts": 1_800_000_000.0}) + "\n")
+    report = deliver([replace(mails[0], agent_id="a01")], outbox=tmp_path, config=config, smtp=smtp_for(port), send=True)
+    assert [o.status for o in report.outcomes] == ["skipped"] and box.received == []

@@ -25,6 +25,7 @@ from .. import formatting
 from ..errors import UserError
 from .addresses import MailProblem, header_text, one_line, parse_address, safe_filename
 from .config import MailConfig
+from .ledger import mail_key
 
 DEFAULT_TEMPLATES = Path(__file__).resolve().parents[2] / "report_templates"
 TEMPLATE_NAMES = ("email/subject.txt", "email/body.txt", "email/body.html")
@@ -58,8 +59,8 @@ class ScorecardMail:
 
     @property
     def key(self) -> str:
-        """What "sent once" means: one message per month, kind and agent (or team)."""
-        return f"{self.month:%Y-%m}/{self.kind}/{self.agent_id}"
+        """The ledger's key: month, kind and agent (or team), by the loader's ID rule."""
+        return mail_key(f"{self.month:%Y-%m}", self.kind, self.agent_id)
 
 
 

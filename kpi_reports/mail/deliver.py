@@ -20,7 +20,7 @@ from ..errors import UserError
 from .addresses import MailProblem, safe_filename
 from .compose import ScorecardMail, compose, recipients
 from .config import MailConfig, SmtpConfig
-from .ledger import Ledger, run_lock
+from .ledger import Ledger, agent_key, run_lock
 from .report import MailReport, Outcome
 from .smtp import PermanentError, SmtpSender, TransientError, UncertainError
 
@@ -80,7 +80,7 @@ def deliver(mails: Sequence[ScorecardMail], *, outbox: Path, config: MailConfig,
     _check_request(mails, resend, send, smtp)
     outbox = Path(outbox)
     with run_lock(outbox):
-        run = _Run(config=config, outbox=outbox, ledger=Ledger(outbox), resend=set(resend),
+        run = _Run(config=config, outbox=outbox, ledger=Ledger(outbox), resend={agent_key(r) for r in resend},
                    templates=templates, smtp=smtp, sleep=sleep, clock=clock)
         if send and smtp is not None:
             run.sender = SmtpSender(smtp)
@@ -104,7 +104,8 @@ def _check_request(mails: Sequence[ScorecardMail], resend: Collection[str], send
     if len(set(keys)) != len(keys):
         twice = sorted({k for k in keys if keys.count(k) > 1})
         raise UserError(f"The same mail is listed twice: {', '.join(twice)}; each agent gets one per month.")
-    unknown = set(resend) - {m.agent_id for m in mails}
+    known = {agent_key(m.agent_id) for m in mails}
+    unknown = {r for r in resend if agent_key(r) not in known}
     if unknown:
         raise UserError(f"--resend {', '.join(sorted(unknown))}: no such agent (or team:NAME) in this "
                         "month's mails; use the Agent ID as on the Agents sheet.")
@@ -115,7 +116,7 @@ def _one(run: _Run, mail: ScorecardMail) -> Outcome:
     if not str(mail.email or "").strip():
         return Outcome(**base, status="no_address", reason="no Email on the Agents sheet")
     done = run.ledger.get(mail.key)
-    if done and mail.agent_id not in run.resend:
+    if done and agent_key(mail.agent_id) not in run.resend:
         reason = (f"sent {done.get('time', '')}" if done["status"] == "delivered" else
                   f"uncertain on {done.get('time', '')} ({done.get('reason', '')}); check, then --resend {mail.agent_id}")
         return Outcome(**base, status="skipped", recipients=tuple(done.get("recipients", ())), reason=reason,

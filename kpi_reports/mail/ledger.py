@@ -14,9 +14,30 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from ..errors import UserError
+from ..load import clean_text
 
 LEDGER_NAME = "ledger.jsonl"
+
+
+def agent_key(agent_id: str) -> str:
+    """The loader's ID rule (clean_text, then compared casefolded): "A05", "a05 " and
+    " A05" are one agent, so retyping an ID on the Agents sheet does not make them new."""
+    cleaned = clean_text(pd.Series([agent_id], dtype=object)).iloc[0]
+    return "" if pd.isna(cleaned) else str(cleaned).casefold()
+
+
+def mail_key(month: str, kind: str, agent_id: str) -> str:
+    """What "sent once" means: one message per month ("YYYY-MM"), kind and agent (or team)."""
+    return f"{month}/{kind}/{agent_key(agent_id)}"
+
+
+def _entry_key(entry: dict[str, Any]) -> str:
+    """An entry's key under today's ID rule (older ledgers kept the ID as typed)."""
+    month, kind, agent = (str(entry["key"]).split("/", 2) + ["", ""])[:3]
+    return mail_key(month, kind, agent)
 
 
 class Ledger:
@@ -27,7 +48,7 @@ class Ledger:
         self.entries: dict[str, dict[str, Any]] = {}
         self.sent_times: list[float] = []
         for entry in self._read():
-            self.entries[entry["key"]] = entry
+            self.entries[_entry_key(entry)] = entry
             self.sent_times.append(float(entry.get("ts", 0)))
         self._end_torn_line()
 
