@@ -5,6 +5,7 @@ whatever the server does (4xx, dropped connections, 550, daily caps, a crash).
 """
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import email
 import io
@@ -14,6 +15,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 from dataclasses import dataclass, field, replace
 from email import policy
 from pathlib import Path
@@ -53,6 +55,8 @@ class Mailbox:
     drop_after: int | None = None  # once this many are stored, drop ...
     drops: int = 0                 # ... this many MAIL commands (connection cut, nothing stored)
     vanish_on: int | None = None   # store message number N, then cut before answering 250
+    hold_seconds: float = 0.0      # keep each stored message this long before answering 250 ...
+    holding: threading.Event = field(default_factory=threading.Event)   # ... and say so here
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
         if self.drop_after is not None and len(self.received) >= self.drop_after and self.drops > 0:
@@ -76,6 +80,9 @@ class Mailbox:
         self.received.append((list(envelope.rcpt_tos), envelope.content))
         if self.vanish_on == len(self.received):
             server.transport.abort()
+        if self.hold_seconds:          # a server that scans mail: it has the message, the sender waits
+            self.holding.set()
+            await asyncio.sleep(self.hold_seconds)
         return "250 OK queued"
 
     def messages(self) -> list[email.message.EmailMessage]:
@@ -258,6 +265,21 @@ def test_a_connection_lost_after_the_message_went_is_uncertain_not_resent(server
     assert box.count_by_recipient() == {**{a: 1 for a in GOOD.values()}, LEADER: 1}
     rerun = deliver(mails, outbox=tmp_path, config=config, smtp=smtp_for(port), send=True)
     assert rerun.delivered == [] and len(box.received) == 4
+    (still,) = [o for o in rerun.outcomes if o.agent_id == maybe.agent_id]     # listed, counted, not "already sent"
+    assert still.status == "uncertain" and "outcome unknown since" in still.reason
+    assert "1 UNCERTAIN" in rerun.summary() and "4 already sent" not in rerun.summary()
+    assert f"UNCERTAIN: {still.name} ({still.agent_id})" in "\n".join(rerun.lines())
+
+
+def test_the_ledger_holds_the_intent_before_data_and_the_outcome_after(server, mails, config, tmp_path):
+    box, port = server
+    box.busy_data = 1                                   # DATA refused once with 451: nothing was delivered
+    deliver(mails[:1], outbox=tmp_path, config=config, smtp=smtp_for(port), send=True)
+    lines = [json.loads(line) for line in (tmp_path / "ledger.jsonl").read_text().splitlines()]
+    assert [(e["key"], e["status"]) for e in lines] == [
+        ("2026-10/scorecard/a01", "sending"), ("2026-10/scorecard/a01", "not_sent"),
+        ("2026-10/scorecard/a01", "sending"), ("2026-10/scorecard/a01", "delivered")]
+    assert "451" in lines[1]["reason"] and len(Ledger(tmp_path).sent_times) == 1
 
 
 def test_the_daily_cap_defers_the_rest_and_a_later_rerun_finishes(server, mails, pdfs, config, tmp_path):
@@ -420,3 +442,79 @@ def test_a_ledger_written_with_ids_as_typed_still_counts(server, mails, config, 
         "recipients": ["dana@team.example"], "agent_id": "A01", "month": "2026-10", "ts": 1_800_000_000.0}) + "\n")
     report = deliver([replace(mails[0], agent_id="a01")], outbox=tmp_path, config=config, smtp=smtp_for(port), send=True)
     assert [o.status for o in report.outcomes] == ["skipped"] and box.received == []
+
+
+# --- a sender stopped while the server holds the message (issue 12) ------------------------
+
+SIGNALLED_RUN = textwrap.dedent("""
+    import pickle, sys
+    from kpi_reports.mail import deliver
+    mails, config, smtp, outbox = pickle.load(sys.stdin.buffer)
+    report = deliver(mails, outbox=outbox, config=config, smtp=smtp, send=True)
+    print("\\\\n".join(report.lines()))
+    sys.exit(0 if report.ok else 1)
+""")
+
+
+@pytest.fixture
+def deliverable(mails) -> list[ScorecardMail]:
+    """The mails with one good address each (so that `report.ok` speaks of delivery only)."""
+    return [m for m in mails if m.agent_id in (*GOOD, "team:North")]
+
+
+def stopped_while_held(box: Mailbox, port: int, mails, config, outbox: Path, sig: signal.Signals):
+    """Runs the sender in its own process; `sig` arrives while the server holds message 1."""
+    import pickle
+    box.hold_seconds = 1.0
+    proc = subprocess.Popen([sys.executable, "-c", SIGNALLED_RUN], cwd=Path(__file__).parents[1],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdin.write(pickle.dumps((mails, config, smtp_for(port), outbox)))
+    proc.stdin.close()
+    while not box.holding.wait(0.1):
+        assert proc.poll() is None, proc.stderr.read().decode()
+    proc.send_signal(sig)
+    out, err = proc.stdout.read().decode(), proc.stderr.read().decode()
+    proc.wait(30)
+    box.hold_seconds = 0
+    return proc.returncode, out, err
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_sigterm_or_ctrl_c_finishes_the_message_in_flight_then_stops_cleanly(server, deliverable, pdfs, config, tmp_path, sig):
+    box, port = server
+    code, out, err = stopped_while_held(box, port, deliverable, config, tmp_path, sig)
+    assert code == 1 and "Traceback" not in err, err
+    assert f"Stopped: stopped by {sig.name}" in out and "1 sent" in out and "3 deferred" in out
+    assert box.count_by_recipient() == {"dana@team.example": 1}
+    ledger = Ledger(tmp_path)
+    assert ledger.get("2026-10/scorecard/a01")["status"] == "delivered" and ledger.pending == {}
+    rerun = deliver(deliverable, outbox=tmp_path, config=config, smtp=smtp_for(port), send=True)
+    assert [o.agent_id for o in rerun.skipped] == ["A01"] and len(rerun.delivered) == 3 and rerun.ok
+    assert_everyone_once(box, pdfs)
+
+
+def test_sigkill_while_the_server_holds_the_message_leaves_it_uncertain_never_sent_twice(server, deliverable, pdfs, config, tmp_path):
+    box, port = server
+    code, _, _ = stopped_while_held(box, port, deliverable, config, tmp_path, signal.SIGKILL)
+    assert code == -signal.SIGKILL
+    assert box.count_by_recipient() == {"dana@team.example": 1}     # the server has it; the sender never heard
+    for _ in range(2):                                              # uncertain stays visible on every rerun
+        rerun = deliver(deliverable, outbox=tmp_path, config=config, smtp=smtp_for(port), send=True)
+        (dana,) = [o for o in rerun.outcomes if o.agent_id == "A01"]
+        assert dana.status == "uncertain" and "--resend A01" in dana.reason and "--mark-sent A01" in dana.reason
+        assert not rerun.ok and rerun.summary().endswith(", 1 UNCERTAIN") and "4 already sent" not in rerun.summary()
+    assert_everyone_once(box, pdfs)
+    marked = deliver(deliverable, outbox=tmp_path, config=config, smtp=smtp_for(port), send=True, mark_sent={"a01"})
+    assert marked.ok and [o.reason for o in marked.skipped if o.agent_id == "A01"] == ["marked as sent (--mark-sent)"]
+    assert deliver(deliverable, outbox=tmp_path, config=config, smtp=smtp_for(port), send=True).ok
+    assert_everyone_once(box, pdfs)
+
+
+def test_resend_is_the_way_to_send_an_uncertain_mail_again(server, deliverable, config, tmp_path):
+    box, port = server
+    stopped_while_held(box, port, deliverable, config, tmp_path, signal.SIGKILL)
+    report = deliver(deliverable, outbox=tmp_path, config=config, smtp=smtp_for(port), send=True, resend={"A01"})
+    assert report.ok and "A01" in [o.agent_id for o in report.delivered]
+    assert box.count_by_recipient()["dana@team.example"] == 2                 # asked for, explicitly
+    with pytest.raises(UserError, match="--mark-sent A01: this month's mail is not uncertain"):
+        deliver(deliverable, outbox=tmp_path, config=config, smtp=smtp_for(port), send=True, mark_sent={"A01"})

@@ -47,6 +47,8 @@ def print_report(report: MailReport, resend: tuple[str, ...], verbose: bool) -> 
 @month_option()
 @click.option("--send", is_flag=True, help="Deliver over SMTP. Without it: a dry run writing .eml files to the outbox.")
 @click.option("--resend", multiple=True, metavar="ID", help="Send this agent's (or team:NAME's) mail again although it was sent.")
+@click.option("--mark-sent", multiple=True, metavar="ID",
+              help="An UNCERTAIN mail you found delivered: record it as sent (it is not sent again).")
 @click.option("--cc-leader", is_flag=True, help="Copy each scorecard to the agent's team leader.")
 @click.option("--outbox", type=click.Path(file_okay=False, path_type=Path), default=Path("outbox"), show_default=True,
               help="Where .eml files and the delivery ledger (ledger.jsonl) live.")
@@ -54,13 +56,17 @@ def print_report(report: MailReport, resend: tuple[str, ...], verbose: bool) -> 
 @out_option
 @templates_option
 @settings_option
-def email(workbook: Path, month, send: bool, resend: tuple[str, ...], cc_leader: bool, outbox: Path, verbose: bool,
+def email(workbook: Path, month, send: bool, resend: tuple[str, ...], mark_sent: tuple[str, ...], cc_leader: bool, outbox: Path, verbose: bool,
           out_dir: Path, templates_dir: Path | None, settings_path: Path | None) -> None:
     """Email each active agent their scorecard and each team leader the team summary.
 
     Renders the scorecards that are missing, then by default writes every message to the
     outbox as an .eml file to review (nothing is sent). With --send it delivers over SMTP;
     the ledger in the outbox makes a rerun send only what is missing, never a duplicate.
+    A mail whose outcome is unknown (the connection or the sender died while the server
+    had it) is UNCERTAIN: never sent again by a rerun, listed with exit status 1 until you
+    check the mailbox and give --resend ID or --mark-sent ID. SIGTERM and Ctrl-C finish
+    the message in progress and stop; a second Ctrl-C stops at once.
 
     \b
     SMTP settings: [smtp] in the settings file, or KPI_SMTP_HOST, KPI_SMTP_PORT,
@@ -83,6 +89,7 @@ def email(workbook: Path, month, send: bool, resend: tuple[str, ...], cc_leader:
     mails = month_mails(run, config, cc_leader)
     with progress_bar("Sending" if send else "Writing outbox") as update:
         report = deliver(mails, outbox=outbox, config=config, smtp=smtp, send=send, resend=set(resend),
+                         mark_sent=set(mark_sent),
                          templates=templates_dir, progress=lambda _outcome, done, total: update(done, total))
     print_report(report, resend, verbose)
     if not send:

@@ -1,13 +1,18 @@
-"""The delivery ledger: one JSON line per message the server accepted, fsync'd at once.
+"""The delivery ledger: JSON lines, each fsync'd the moment it is written.
 
-It is how a rerun after a crash, a dropped connection or the daily cap sends what is
-missing and nothing twice. A line is written the moment the server answers 250 to DATA;
-a half-written last line (crash mid-write) is ignored on reading.
+Every SMTP transaction writes two lines: the intent ("sending") just before DATA, and the
+outcome after it: "delivered" (the server answered 250), "uncertain" (the message went
+out but the answer was lost) or "not_sent" (refused, or cut off before the message's
+end, so the server holds nothing). An intent with no outcome means the sender died with
+the message in the server's hands (SIGKILL, power cut): that mail is uncertain too.
+Uncertain mails are never sent again by a plain rerun; `resend` sends them, `mark_sent`
+records that they did arrive. A half-written last line (crash mid-write) is ignored.
 """
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import json
 import os
 from collections.abc import Iterator
@@ -22,6 +27,7 @@ from ..load import clean_text
 LEDGER_NAME = "ledger.jsonl"
 
 
+@functools.lru_cache(maxsize=65_536)
 def agent_key(agent_id: str) -> str:
     """The loader's ID rule (clean_text, then compared casefolded): "A05", "a05 " and
     " A05" are one agent, so retyping an ID on the Agents sheet does not make them new."""
@@ -40,17 +46,32 @@ def _entry_key(entry: dict[str, Any]) -> str:
     return mail_key(month, kind, agent)
 
 
+SENDING, DELIVERED, UNCERTAIN, NOT_SENT = "sending", "delivered", "uncertain", "not_sent"
+INTERRUPTED = "the sender stopped (killed?) while the server had the message"
+
+
 class Ledger:
-    """Append-only record of delivered (and "uncertain") messages, keyed by ScorecardMail.key."""
+    """What became of every message, keyed by ScorecardMail.key (see mail_key)."""
 
     def __init__(self, folder: Path) -> None:
         self.path = Path(folder) / LEDGER_NAME
-        self.entries: dict[str, dict[str, Any]] = {}
-        self.sent_times: list[float] = []
+        self.settled: dict[str, dict[str, Any]] = {}    # last outcome: delivered or uncertain
+        self.pending: dict[str, dict[str, Any]] = {}    # intent written, no outcome yet
+        self.sent_times: list[float] = []               # one per message that (may have) reached the server
         for entry in self._read():
-            self.entries[_entry_key(entry)] = entry
-            self.sent_times.append(float(entry.get("ts", 0)))
+            self._apply(entry)
+        self.sent_times += [float(p.get("ts", 0)) for p in self.pending.values()]
         self._end_torn_line()
+
+    def _apply(self, entry: dict[str, Any]) -> None:
+        key, status = _entry_key(entry), entry.get("status")
+        if status == SENDING:
+            self.pending[key] = entry
+            return
+        self.pending.pop(key, None)
+        if status != NOT_SENT:          # delivered, uncertain (or a line from an older ledger)
+            self.settled[key] = entry
+            self.sent_times.append(float(entry.get("ts", 0)))
 
     def _end_torn_line(self) -> None:
         """After a crash mid-write the file may not end in a newline: end it, or the next
@@ -72,12 +93,22 @@ class Ledger:
                 try:
                     entry = json.loads(line)
                 except json.JSONDecodeError:
-                    continue          # torn last line from a crash: that send was not recorded
+                    continue          # torn last line from a crash
                 if isinstance(entry, dict) and "key" in entry:
                     yield entry
 
     def get(self, key: str) -> dict[str, Any] | None:
-        return self.entries.get(key)
+        """The mail's state: a "delivered" or "uncertain" entry, or None (never reached a server).
+
+        An intent without an outcome comes back as "uncertain" with INTERRUPTED as reason."""
+        if key in self.pending:
+            return {**self.pending[key], "status": UNCERTAIN, "reason": INTERRUPTED}
+        return self.settled.get(key)
+
+    def uncertain(self) -> dict[str, dict[str, Any]]:
+        """Every mail whose outcome is unknown, by key."""
+        return {key: entry for key in {*self.settled, *self.pending}
+                if (entry := self.get(key)) and entry["status"] == UNCERTAIN}
 
     def sent_since(self, since: float) -> int:
         """How many messages went out after `since` (for the daily cap, across reruns)."""
@@ -85,18 +116,22 @@ class Ledger:
 
     def record(self, key: str, *, status: str, message_id: str, recipients: list[str],
                agent_id: str, month: str, ts: float, reason: str = "") -> None:
+        """Append one line and fsync it; a failure to write is a UserError (the run stops)."""
         entry = {"key": key, "status": status, "message_id": message_id, "recipients": recipients,
                  "agent_id": agent_id, "month": month, "ts": ts,
                  "time": dt.datetime.fromtimestamp(ts, dt.timezone.utc).isoformat(timespec="seconds")}
         if reason:
             entry["reason"] = reason
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        self.entries[key] = entry
-        self.sent_times.append(ts)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a", encoding="utf-8") as fh:
+                fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+        except OSError as exc:
+            raise UserError(f"Cannot write the delivery ledger {self.path} ({exc.strerror or exc}); "
+                            "nothing more is sent until it can be written.") from None
+        self._apply(entry)
 
 
 @contextlib.contextmanager

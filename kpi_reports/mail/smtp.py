@@ -9,9 +9,11 @@ Failures come in three kinds, because each needs a different answer:
 """
 from __future__ import annotations
 
+import contextlib
 import smtplib
 import socket
 import ssl
+from collections.abc import Callable, Iterator
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 
@@ -57,12 +59,26 @@ class SmtpSender:
         self.config = config
         self._smtp: _SMTP | _SMTP_SSL | None = None
 
-    def send(self, msg: EmailMessage, envelope_from: str, envelope_to: list[str]) -> None:
-        """Deliver to exactly `envelope_to` (To first); raises one of the three errors above."""
+    def send(self, msg: EmailMessage, envelope_from: str, envelope_to: list[str],
+             before_data: Callable[[], None] = lambda: None) -> None:
+        """Deliver to exactly `envelope_to` (To first); raises one of the three errors above.
+
+        `before_data` runs once the server has accepted every recipient, just before DATA
+        (the caller records its intent there); its own exceptions pass through unchanged."""
         smtp = self._connection()
         smtp.payload_sent = False
+        with self._classified(smtp):
+            _envelope(smtp, envelope_from, envelope_to)
+        before_data()
+        with self._classified(smtp):
+            code, resp = smtp.data(msg.as_bytes(policy=SMTP_POLICY))
+            if code != 250:
+                raise smtplib.SMTPDataError(code, resp)
+
+    @contextlib.contextmanager
+    def _classified(self, smtp: _SMTP | _SMTP_SSL) -> Iterator[None]:
         try:
-            _transmit(smtp, msg, envelope_from, envelope_to)
+            yield
         except smtplib.SMTPResponseException as exc:
             self._after_refusal(smtp, exc.smtp_code)
             kind = TransientError if 400 <= exc.smtp_code < 500 else PermanentError
@@ -72,6 +88,12 @@ class SmtpSender:
             if smtp.payload_sent:
                 raise UncertainError(f"connection lost after the message was sent ({_describe(exc)})") from None
             raise TransientError(_describe(exc)) from None
+
+    def abort(self) -> None:
+        """Drop the connection without QUIT (an interrupted transaction: no waiting on the server)."""
+        if self._smtp is not None:
+            self._smtp.close()
+            self._smtp = None
 
     def close(self) -> None:
         if self._smtp is not None:
@@ -96,8 +118,8 @@ class SmtpSender:
         return self._smtp
 
 
-def _transmit(smtp: smtplib.SMTP, msg: EmailMessage, envelope_from: str, envelope_to: list[str]) -> None:
-    """MAIL, RCPT for each address, DATA; any refusal raises (nothing partial is sent)."""
+def _envelope(smtp: smtplib.SMTP, envelope_from: str, envelope_to: list[str]) -> None:
+    """MAIL and RCPT for each address; any refusal raises before DATA (nothing is sent)."""
     smtp.ehlo_or_helo_if_needed()
     code, resp = smtp.mail(envelope_from)
     if code != 250:
@@ -106,9 +128,6 @@ def _transmit(smtp: smtplib.SMTP, msg: EmailMessage, envelope_from: str, envelop
         code, resp = smtp.rcpt(rcpt)
         if code not in (250, 251):
             raise smtplib.SMTPResponseException(code, f"{rcpt}: {resp.decode(errors='replace')}".encode())
-    code, resp = smtp.data(msg.as_bytes(policy=SMTP_POLICY))
-    if code != 250:
-        raise smtplib.SMTPDataError(code, resp)
 
 
 def _connect(config: SmtpConfig) -> _SMTP | _SMTP_SSL:
