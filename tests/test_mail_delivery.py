@@ -57,6 +57,7 @@ class Mailbox:
     vanish_on: int | None = None   # store message number N, then cut before answering 250
     hold_seconds: float = 0.0      # keep each stored message this long before answering 250 ...
     holding: threading.Event = field(default_factory=threading.Event)   # ... and say so here
+    sessions: list[object] = field(default_factory=list)     # one aiosmtpd session per connection
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
         if self.drop_after is not None and len(self.received) >= self.drop_after and self.drops > 0:
@@ -78,6 +79,8 @@ class Mailbox:
             self.busy_data -= 1
             return "451 4.3.0 busy, try again later"
         self.received.append((list(envelope.rcpt_tos), envelope.content))
+        if all(s is not session for s in self.sessions):
+            self.sessions.append(session)
         if self.vanish_on == len(self.received):
             server.transport.abort()
         if self.hold_seconds:          # a server that scans mail: it has the message, the sender waits
@@ -518,3 +521,26 @@ def test_resend_is_the_way_to_send_an_uncertain_mail_again(server, deliverable, 
     assert box.count_by_recipient()["dana@team.example"] == 2                 # asked for, explicitly
     with pytest.raises(UserError, match="--mark-sent A01: this month's mail is not uncertain"):
         deliver(deliverable, outbox=tmp_path, config=config, smtp=smtp_for(port), send=True, mark_sent={"A01"})
+
+
+# --- provider caps and connection reuse (issue 14) ---------------------------------------
+
+def test_both_provider_caps_hold_over_one_reused_connection(server, pdfs, config, tmp_path):
+    """12 mails, at most 3 a minute and 7 a day, on a simulated clock: no window breaks a cap."""
+    box, port = server
+    many = [ScorecardMail(agent_id=f"B{i:02d}", name=f"Agent {i}", email=f"agent{i}@team.example", team="North",
+                          month=MONTH, headline=[], top_tip=None, pdf_path=pdfs["A01"]) for i in range(12)]
+    now = [1_800_000_000.0]
+    clock, sleep = (lambda: now[0]), (lambda s: now.__setitem__(0, now[0] + s))
+    capped = smtp_for(port, max_per_minute=3, max_per_day=7)
+    first = deliver(many, outbox=tmp_path, config=config, smtp=capped, send=True, clock=clock, sleep=sleep)
+    assert len(first.delivered) == 7 and len(first.deferred) == 5 and "daily limit of 7" in first.stopped
+    assert len(box.received) == 7 and len(box.sessions) == 1                   # one connection, reused
+    now[0] += 86_400
+    second = deliver(many, outbox=tmp_path, config=config, smtp=capped, send=True, clock=clock, sleep=sleep)
+    assert len(second.delivered) == 5 and len(second.skipped) == 7 and second.ok
+    times = sorted(Ledger(tmp_path).sent_times)
+    assert len(times) == 12
+    assert max(sum(t <= u < t + 60 for u in times) for t in times) == 3        # the minute cap, never more
+    assert max(sum(t <= u < t + 86_400 for u in times) for t in times) == 7    # the day cap, never more
+    assert set(box.count_by_recipient().values()) == {1} and len(box.count_by_recipient()) == 12

@@ -24,7 +24,7 @@ from ..errors import UserError
 from .addresses import MailProblem, safe_filename
 from .compose import ScorecardMail, compose, recipients
 from .config import MailConfig, SmtpConfig
-from .ledger import DELIVERED, NOT_SENT, SENDING, UNCERTAIN, Ledger, agent_key, run_lock
+from .ledger import DELIVERED, NOT_SENT, SENDING, UNCERTAIN, Ledger, agent_key, agent_keys, run_lock
 from .report import MailReport, Outcome
 from .smtp import PermanentError, SmtpSender, TransientError, UncertainError
 
@@ -126,6 +126,7 @@ def deliver(mails: Sequence[ScorecardMail], *, outbox: Path, config: MailConfig,
             finally:
                 if run.sender:
                     run.sender.close()
+                run.ledger.sync()
     return MailReport(dry_run=not send, outcomes=run.done, stopped=run.stopped)
 
 
@@ -170,6 +171,7 @@ def _check_request(mails: Sequence[ScorecardMail], resend: Collection[str], mark
                    send: bool, smtp: SmtpConfig | None) -> None:
     if send and smtp is None:
         raise UserError("Sending needs the SMTP settings ([smtp] section / KPI_SMTP_* variables).")
+    agent_keys([*(m.agent_id for m in mails), *resend, *mark_sent])        # all IDs in one pass
     keys = [m.key for m in mails]
     if len(set(keys)) != len(keys):
         twice = sorted({k for k in keys if keys.count(k) > 1})
@@ -275,19 +277,21 @@ def _transaction(run: _Run, mail: ScorecardMail, msg: EmailMessage, envelope: li
         run.in_flight = True
         run.ledger.record(mail.key, **fields, status=SENDING)
 
+    def outcome(status: str, reason: str = "") -> None:     # fsync'd with the next intent (see ledger)
+        run.ledger.record(mail.key, **_fields(run, mail, fields["message_id"], envelope),
+                          status=status, reason=reason, durable=False)
+
     try:
         run.sender.send(msg, run.config.sender.addr_spec, envelope, before_data=intend)
     except (TransientError, PermanentError) as exc:
         if run.in_flight:           # refused or cut off before the message's end: the server has nothing
-            run.ledger.record(mail.key, **_fields(run, mail, fields["message_id"], envelope),
-                              status=NOT_SENT, reason=str(exc))
+            outcome(NOT_SENT, str(exc))
         raise
     except UncertainError as exc:
-        run.ledger.record(mail.key, **_fields(run, mail, fields["message_id"], envelope),
-                          status=UNCERTAIN, reason=str(exc))
+        outcome(UNCERTAIN, str(exc))
         raise
     else:
-        run.ledger.record(mail.key, **_fields(run, mail, fields["message_id"], envelope), status=DELIVERED)
+        outcome(DELIVERED)
     finally:
         run.in_flight = False
 

@@ -1,7 +1,9 @@
-"""The delivery ledger: JSON lines, each fsync'd the moment it is written.
+"""The delivery ledger: JSON lines, appended and flushed the moment something happens.
 
-Every SMTP transaction writes two lines: the intent ("sending") just before DATA, and the
-outcome after it: "delivered" (the server answered 250), "uncertain" (the message went
+Every SMTP transaction writes two lines: the intent ("sending"), fsync'd just before
+DATA, and the outcome after it (on disk at the next intent's fsync or the end of the
+run: one fsync per message; a process killed after writing it loses nothing, and a power
+cut that loses it leaves the mail uncertain, never sent twice): "delivered" (the server answered 250), "uncertain" (the message went
 out but the answer was lost) or "not_sent" (refused, or cut off before the message's
 end, so the server holds nothing). An intent with no outcome means the sender died with
 the message in the server's hands (SIGKILL, power cut): that mail is uncertain too.
@@ -12,10 +14,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import functools
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +28,25 @@ from ..load import clean_text
 LEDGER_NAME = "ledger.jsonl"
 
 
-@functools.lru_cache(maxsize=65_536)
+_AGENT_KEYS: dict[str, str] = {}
+
+
+def agent_keys(agent_ids: Iterable[str]) -> dict[str, str]:
+    """The loader's ID rule (clean_text, then compared casefolded), over many IDs in one
+    vectorised pass: "A05", "a05 " and " A05" are one agent, so retyping an ID on the
+    Agents sheet does not make them new. Answers are remembered for the process."""
+    ids = list(dict.fromkeys(agent_ids))
+    new = [i for i in ids if i not in _AGENT_KEYS]
+    if new:
+        cleaned = clean_text(pd.Series(new, dtype=object)).str.casefold().fillna("")
+        _AGENT_KEYS.update(zip(new, cleaned))
+        _AGENT_KEYS.update((key, key) for key in cleaned)      # a key is its own key (ledger lines hold keys)
+    return {i: _AGENT_KEYS[i] for i in ids}
+
+
 def agent_key(agent_id: str) -> str:
-    """The loader's ID rule (clean_text, then compared casefolded): "A05", "a05 " and
-    " A05" are one agent, so retyping an ID on the Agents sheet does not make them new."""
-    cleaned = clean_text(pd.Series([agent_id], dtype=object)).iloc[0]
-    return "" if pd.isna(cleaned) else str(cleaned).casefold()
+    """agent_keys for one ID."""
+    return agent_keys([agent_id])[agent_id]
 
 
 def mail_key(month: str, kind: str, agent_id: str) -> str:
@@ -40,10 +54,13 @@ def mail_key(month: str, kind: str, agent_id: str) -> str:
     return f"{month}/{kind}/{agent_key(agent_id)}"
 
 
+def _key_parts(entry: dict[str, Any]) -> list[str]:
+    return (str(entry["key"]).split("/", 2) + ["", ""])[:3]
+
+
 def _entry_key(entry: dict[str, Any]) -> str:
     """An entry's key under today's ID rule (older ledgers kept the ID as typed)."""
-    month, kind, agent = (str(entry["key"]).split("/", 2) + ["", ""])[:3]
-    return mail_key(month, kind, agent)
+    return mail_key(*_key_parts(entry))
 
 
 SENDING, DELIVERED, UNCERTAIN, NOT_SENT = "sending", "delivered", "uncertain", "not_sent"
@@ -58,13 +75,21 @@ class Ledger:
         self.settled: dict[str, dict[str, Any]] = {}    # last outcome: delivered or uncertain
         self.pending: dict[str, dict[str, Any]] = {}    # intent written, no outcome yet
         self.sent_times: list[float] = []               # one per message that (may have) reached the server
-        for entry in self._read():
+        entries = list(self._read())
+        agent_keys(_key_parts(e)[2] for e in entries)        # one vectorised pass, not one per line
+        for entry in entries:
             self._apply(entry)
+
+    def sync(self) -> None:
+        """fsync what was written without it (the outcomes since the last intent)."""
+        if self.path.exists():
+            with self.path.open("rb") as fh:
+                os.fsync(fh.fileno())
         self.sent_times += [float(p.get("ts", 0)) for p in self.pending.values()]
         self._end_torn_line()
 
-    def _apply(self, entry: dict[str, Any]) -> None:
-        key, status = _entry_key(entry), entry.get("status")
+    def _apply(self, entry: dict[str, Any], key: str | None = None) -> None:
+        key, status = key or _entry_key(entry), entry.get("status")
         if status == SENDING:
             self.pending[key] = entry
             return
@@ -115,8 +140,8 @@ class Ledger:
         return sum(t > since for t in self.sent_times)
 
     def record(self, key: str, *, status: str, message_id: str, recipients: list[str],
-               agent_id: str, month: str, ts: float, reason: str = "") -> None:
-        """Append one line and fsync it; a failure to write is a UserError (the run stops)."""
+               agent_id: str, month: str, ts: float, reason: str = "", durable: bool = True) -> None:
+        """Append one line (fsync'd when `durable`); a failure to write is a UserError (the run stops)."""
         entry = {"key": key, "status": status, "message_id": message_id, "recipients": recipients,
                  "agent_id": agent_id, "month": month, "ts": ts,
                  "time": dt.datetime.fromtimestamp(ts, dt.timezone.utc).isoformat(timespec="seconds")}
@@ -127,11 +152,12 @@ class Ledger:
             with self.path.open("a", encoding="utf-8") as fh:
                 fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
                 fh.flush()
-                os.fsync(fh.fileno())
+                if durable:
+                    os.fsync(fh.fileno())
         except OSError as exc:
             raise UserError(f"Cannot write the delivery ledger {self.path} ({exc.strerror or exc}); "
                             "nothing more is sent until it can be written.") from None
-        self._apply(entry)
+        self._apply(entry, key)
 
 
 @contextlib.contextmanager
