@@ -16,6 +16,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 from dataclasses import dataclass, field, replace
 from email import policy
 from pathlib import Path
@@ -465,7 +466,7 @@ def deliverable(mails) -> list[ScorecardMail]:
     return [m for m in mails if m.agent_id in (*GOOD, "team:North")]
 
 
-def stopped_while_held(box: Mailbox, port: int, mails, config, outbox: Path, sig: signal.Signals):
+def stopped_while_held(box: Mailbox, port: int, mails, config, outbox: Path, sig: signal.Signals, times: int = 1):
     """Runs the sender in its own process; `sig` arrives while the server holds message 1."""
     import pickle
     box.hold_seconds = 1.0
@@ -475,7 +476,9 @@ def stopped_while_held(box: Mailbox, port: int, mails, config, outbox: Path, sig
     proc.stdin.close()
     while not box.holding.wait(0.1):
         assert proc.poll() is None, proc.stderr.read().decode()
-    proc.send_signal(sig)
+    for _ in range(times):
+        proc.send_signal(sig)
+        time.sleep(0.1)
     out, err = proc.stdout.read().decode(), proc.stderr.read().decode()
     proc.wait(30)
     box.hold_seconds = 0
@@ -493,6 +496,17 @@ def test_sigterm_or_ctrl_c_finishes_the_message_in_flight_then_stops_cleanly(ser
     assert ledger.get("2026-10/scorecard/a01")["status"] == "delivered" and ledger.pending == {}
     rerun = deliver(deliverable, outbox=tmp_path, config=config, smtp=smtp_for(port), send=True)
     assert [o.agent_id for o in rerun.skipped] == ["A01"] and len(rerun.delivered) == 3 and rerun.ok
+    assert_everyone_once(box, pdfs)
+
+
+def test_a_second_ctrl_c_abandons_the_message_in_flight_and_says_it_is_uncertain(server, deliverable, pdfs, config, tmp_path):
+    box, port = server
+    code, out, err = stopped_while_held(box, port, deliverable, config, tmp_path, signal.SIGINT, times=2)
+    assert code == 1 and "Traceback" not in err, err
+    assert "UNCERTAIN: Dana Lee (A01)" in out and "abandoned by a second SIGINT" in out
+    assert out.strip().endswith("1 UNCERTAIN, 3 deferred — rerun to finish. Stopped: stopped by SIGINT")
+    rerun = deliver(deliverable, outbox=tmp_path, config=config, smtp=smtp_for(port), send=True)
+    assert [o.status for o in rerun.outcomes] == ["uncertain", "delivered", "delivered", "delivered"]
     assert_everyone_once(box, pdfs)
 
 

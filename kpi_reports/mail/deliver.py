@@ -143,9 +143,10 @@ def _abandon(run: _Run, mails: Sequence[ScorecardMail], exc: Interrupted) -> Non
     if run.sender:
         run.sender.abort()
     run.stopped = f"stopped by {exc.signal_name}"
-    for mail in mails[len(run.done):]:
+    at_hand = len(run.done)
+    for i, mail in enumerate(mails[at_hand:], start=at_hand):
         base = dict(agent_id=mail.agent_id, name=mail.name, kind=mail.kind)
-        if exc.in_flight and mail is mails[len(run.done)]:
+        if exc.in_flight and i == at_hand:
             run.done.append(Outcome(**base, status="uncertain", reason=f"abandoned by a second {exc.signal_name} "
                                     f"while the server had it; check, then --resend {mail.agent_id}"))
         else:
