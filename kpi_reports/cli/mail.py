@@ -56,8 +56,8 @@ def print_report(report: MailReport, resend: tuple[str, ...], verbose: bool) -> 
 @out_option
 @templates_option
 @settings_option
-def email(workbook: Path, month, send: bool, resend: tuple[str, ...], mark_sent: tuple[str, ...], cc_leader: bool, outbox: Path, verbose: bool,
-          out_dir: Path, templates_dir: Path | None, settings_path: Path | None) -> None:
+def email(workbook: Path, month, send: bool, resend: tuple[str, ...], mark_sent: tuple[str, ...], cc_leader: bool,
+          outbox: Path, verbose: bool, out_dir: Path, templates_dir: Path | None, settings_path: Path | None) -> None:
     """Email each active agent their scorecard and each team leader the team summary.
 
     Renders the scorecards that are missing, then by default writes every message to the

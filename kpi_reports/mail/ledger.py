@@ -1,14 +1,15 @@
 """The delivery ledger: JSON lines, appended and flushed the moment something happens.
 
-Every SMTP transaction writes two lines: the intent ("sending"), fsync'd just before
-DATA, and the outcome after it (on disk at the next intent's fsync or the end of the
-run: one fsync per message; a process killed after writing it loses nothing, and a power
-cut that loses it leaves the mail uncertain, never sent twice): "delivered" (the server answered 250), "uncertain" (the message went
-out but the answer was lost) or "not_sent" (refused, or cut off before the message's
-end, so the server holds nothing). An intent with no outcome means the sender died with
-the message in the server's hands (SIGKILL, power cut): that mail is uncertain too.
-Uncertain mails are never sent again by a plain rerun; `resend` sends them, `mark_sent`
-records that they did arrive. A half-written last line (crash mid-write) is ignored.
+Every SMTP transaction writes two lines: the intent ("sending"), fsync'd just before DATA,
+and the outcome after it: "delivered" (the server answered 250), "uncertain" (the message
+went out but the answer was lost) or "not_sent" (refused, or cut off before the message's
+end, so the server holds nothing). The outcome reaches the disk with the next intent's
+fsync or at the end of the run (one fsync per message): a killed process loses nothing,
+and a power cut that loses it leaves the mail uncertain, never sent twice.
+An intent with no outcome means the sender died with the message in the server's hands
+(SIGKILL, power cut): that mail is uncertain too. Uncertain mails are never sent again by
+a plain rerun; `resend` sends them, `mark_sent` records that they did arrive. A
+half-written last line (crash mid-write) is ignored.
 """
 from __future__ import annotations
 
