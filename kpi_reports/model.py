@@ -35,7 +35,8 @@ class Problem:
 class TeamData:
     """A team workbook, loaded: one DataFrame per sheet plus the problems found.
 
-    Dates are datetime64 at midnight (NaT = blank or unusable). IDs are strings; agent IDs
+    Dates are datetime64[s] at midnight, any day from 1900-01-01 to 9999-12-31 (NaT = blank
+    or unusable). IDs are strings; agent IDs
     on every sheet are spelled as on the Agents sheet and are categoricals over its IDs
     (deal_updates.deal_id over deals.deal_id; leads.type over Buyer, Seller, Offers). `<event>_bad` columns mark leads
     whose event day was unreadable or impossible: they count in no metric using it.

@@ -24,8 +24,8 @@ EPOCH = dt.date(1970, 1, 1)
 
 
 def day_numbers(dates: pd.Series) -> np.ndarray:
-    """datetime64 -> whole days since 1970 (NO_DAY where NaT)."""
-    values = dates.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+    """datetime64 of any unit -> whole days since 1970 (NO_DAY where NaT)."""
+    values = dates.to_numpy().astype("datetime64[D]")
     days = values.astype(np.int64)
     return np.where(np.isnat(values), NO_DAY, days)
 

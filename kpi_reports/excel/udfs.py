@@ -31,7 +31,7 @@ from kpi_reports.engine import rate as engine_rate
 from kpi_reports.explain import undefined_reason
 from kpi_reports.errors import UserError
 from kpi_reports.formatting import UNDEFINED
-from kpi_reports.load import EXCEL_EPOCH, clean_text, parse_days
+from kpi_reports.load import clean_text, parse_days, serial_day
 from kpi_reports.settings import MetricDef, Settings, load_settings
 
 from .cache import ResultCache
@@ -50,7 +50,6 @@ METRIC_FUNCTIONS = {
     "KPI_OFFERS_SIGN_RATE": "offers_sign_rate_28d", "KPI_CONTACT_RATE": "contact_rate",
     "KPI_APPOINTMENT_RATE": "appointment_rate", "KPI_CONTRACT_RATE": "contract_rate",
 }
-EXCEL_EPOCH_DAY = EXCEL_EPOCH.date()
 logger = logging.getLogger(__name__)
 cache = ResultCache()
 
@@ -77,8 +76,8 @@ def as_day(value: object, what: str = "as_of") -> dt.date:
     """A date cell, an Excel serial (DATE(), TODAY()) or a date text -> date."""
     if isinstance(value, dt.datetime):
         return value.date()
-    if isinstance(value, float) and value.is_integer() and 25_569 <= value <= 73_415:   # 1970 .. 2100
-        return EXCEL_EPOCH_DAY + dt.timedelta(days=int(value))
+    if isinstance(value, float) and value.is_integer() and (day := serial_day(value)) is not None:
+        return day
     days, unreadable = parse_days(pd.Series([value], dtype=object))
     if unreadable.iloc[0]:
         raise UserError(f"{what} is not a date: {value!r}. Use a date cell, DATE(2026,10,31) or TODAY().")

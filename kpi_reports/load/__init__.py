@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..model import TeamData
 from ..settings import Settings, load_settings
-from .cells import EXCEL_EPOCH, clean_text, parse_days, parse_numbers
+from .cells import EXCEL_EPOCH, FIRST_DAY, LAST_DAY, clean_text, parse_days, parse_numbers, serial_day
 from .problems import ProblemLog
 from .sheets import (ACTIVITY, ACTIVITY_COUNTS, AGENTS, DEAL_UPDATES, DEALS, LEADS, STANDARD_EVENTS, RowsOf,
                      SheetSpec, column_name, header_key, open_workbook, read_sheet)
@@ -24,7 +24,7 @@ from .tables import (categorise, load_activity, load_agents, load_deals, load_le
                      report_missing_activity_columns)
 
 __all__ = ["load_workbook", "load_rows", "clean_text", "parse_days", "parse_numbers", "column_name",
-           "header_key", "SheetSpec", "EXCEL_EPOCH", "ACTIVITY_COUNTS", "AGENTS", "ACTIVITY", "LEADS",
+           "header_key", "SheetSpec", "EXCEL_EPOCH", "FIRST_DAY", "LAST_DAY", "serial_day", "ACTIVITY_COUNTS", "AGENTS", "ACTIVITY", "LEADS",
            "DEALS", "DEAL_UPDATES"]
 
 

@@ -6,12 +6,17 @@ distinct days, agents or counts) and returns the typed column plus an "unreadabl
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import numpy as np
 import pandas as pd
 
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-EARLIEST, LATEST = pd.Timestamp("1970-01-01"), pd.Timestamp("2100-12-31")
+# Every day a spreadsheet can hold is a date (SPEC.md): the loader and the formulas use these.
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(9999, 12, 31)
+DAY_UNIT = "datetime64[s]"            # holds 9999-12-31; datetime64[ns] stops in 2262
+LAST_SERIAL = (LAST_DAY - EXCEL_EPOCH.date()).days     # 2,958,465
+FAKE_LEAP_DAY = 60                    # Excel's serial for 1900-02-29, a day that never was
 US_FORMATS = ("%m/%d/%Y", "%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %I:%M %p")
 TRUE_WORDS = {"", "true", "yes", "y", "1", "active"}
 FALSE_WORDS = {"false", "no", "n", "0", "inactive"}
@@ -74,6 +79,28 @@ def clean_text(col: pd.Series) -> pd.Series:
     return text.mask(text == "")
 
 
+def serial_days(serial: pd.Series) -> pd.Series:
+    """Excel serial numbers -> datetime64[s] days (NaT outside FIRST_DAY .. LAST_DAY).
+
+    Excel counts 1900-02-29 (FAKE_LEAP_DAY): serials below it are one day later than the
+    1899-12-30 epoch gives, and that serial itself is no date.
+    """
+    whole = np.floor(serial.to_numpy(dtype=float))
+    ok = (whole >= 1) & (whole <= LAST_SERIAL) & (whole != FAKE_LEAP_DAY)
+    offset = np.where(ok, whole + (whole < FAKE_LEAP_DAY), 0).astype(np.int64)
+    days = np.datetime64(EXCEL_EPOCH.date(), "D") + offset.astype("timedelta64[D]")
+    return pd.Series(np.where(ok, days, np.datetime64("NaT")).astype(DAY_UNIT), index=serial.index)
+
+
+def serial_day(serial: float) -> dt.date | None:
+    """One Excel serial (a formula's DATE() or TODAY()) -> its day, or None: serial_days'
+    rule for one value, in plain Python (a formula pays for it on every call)."""
+    whole = math.floor(serial) if math.isfinite(serial) else 0
+    if not 1 <= whole <= LAST_SERIAL or whole == FAKE_LEAP_DAY:
+        return None
+    return EXCEL_EPOCH.date() + dt.timedelta(days=whole + (whole < FAKE_LEAP_DAY))
+
+
 @per_distinct_value
 def parse_days(col: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Date cells of any form SPEC.md allows -> (datetime64 at midnight, unreadable mask).
@@ -81,18 +108,15 @@ def parse_days(col: pd.Series) -> tuple[pd.Series, pd.Series]:
     Real dates, Excel serial numbers, ISO text and US text (mm/dd/yyyy) are read; a
     datetime counts by its calendar date. Blank cells are NaT and not unreadable.
     """
-    out = pd.Series(pd.NaT, index=col.index, dtype="datetime64[ns]")
+    out = pd.Series(pd.NaT, index=col.index, dtype=DAY_UNIT)
     kinds = col.map(type)
     is_date = kinds.isin([k for k in kinds.unique() if issubclass(k, DATE_TYPES)])   # COM's TimeType too
     is_number = kinds.isin(NUMBER_TYPES)
     is_text = kinds == str
     if is_date.any():   # the calendar day as the cell shows it, whatever time zone tag it carries
-        out[is_date] = col[is_date].map(lambda d: pd.Timestamp(d.year, d.month, d.day)).astype("datetime64[ns]")
+        out[is_date] = col[is_date].map(lambda d: dt.date(d.year, d.month, d.day)).astype(DAY_UNIT)
     if is_number.any():
-        serial = pd.to_numeric(col[is_number]).astype(float)
-        ok = serial.between(1, 2_958_465)
-        out[is_number & ok.reindex(col.index, fill_value=False)] = (
-            EXCEL_EPOCH + pd.to_timedelta(np.floor(serial[ok]), unit="D"))
+        out[is_number] = serial_days(pd.to_numeric(col[is_number]))
     if is_text.any():
         # only the calendar day shown counts: drop a time zone offset (mixed ones would fail)
         text = col[is_text].str.strip().str.replace(r"(?<=\d)(?:Z|[+-]\d\d:?\d\d)$", "", regex=True)
@@ -102,26 +126,32 @@ def parse_days(col: pd.Series) -> tuple[pd.Series, pd.Series]:
             if not todo.any():
                 break
             parsed[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce")
-        out[is_text] = parsed.dt.tz_localize(None) if parsed.dt.tz is not None else parsed
-    out = out.dt.normalize()
-    out = out.where(out.between(EARLIEST, LATEST))
+        parsed = parsed.dt.tz_localize(None) if parsed.dt.tz is not None else parsed
+        out[is_text] = parsed.dt.normalize().astype(DAY_UNIT)
+    out = out.where(out.between(pd.Timestamp(FIRST_DAY), pd.Timestamp(LAST_DAY)))
     unreadable = out.isna() & ~is_blank(col)
     return out, unreadable
 
 
 @per_distinct_value
 def parse_numbers(col: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Counts and money -> (float, unreadable mask). "$1,200" is 1200; blank is NaN."""
-    is_text = (col.map(type) == str).to_numpy()
+    """Counts and money -> (float, unreadable mask). "$1,200" is 1200; blank is NaN.
+
+    TRUE and FALSE are not numbers (Excel's SUM skips them too): unreadable.
+    """
+    kinds = col.map(type)
+    is_text = (kinds == str).to_numpy()
     cleaned = col.copy()
     if is_text.any():
         cleaned[is_text] = col[is_text].str.replace(r"[$,\s]", "", regex=True)
     numbers = pd.to_numeric(cleaned.mask(cleaned == ""), errors="coerce").astype(float)
-    numbers = numbers.where(np.isfinite(numbers))        # "inf" is text, not a count
+    numbers = numbers.where(np.isfinite(numbers) & ~kinds.isin([bool, np.bool_]))   # "inf" is text, not a count
     return numbers, numbers.isna() & ~is_blank(col)
 
 
 def shown(value: object) -> str:
+    if isinstance(value, (bool, np.bool_)):
+        return "TRUE" if value else "FALSE"      # as the spreadsheet shows it
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = str(value).strip()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..model import Problem
-from .cells import clean_text, parse_days, shown
+from .cells import DAY_UNIT, clean_text, parse_days, shown
 from .sheets import RawSheet, column_name
 
 class ProblemLog:
@@ -71,7 +71,7 @@ def checked_dates(sheet: RawSheet, log: ProblemLog, column: str, agent_ids: pd.S
     """Parsed column and its 'unusable' mask (unreadable, or blank when required)."""
     key = column_name(column)
     if key not in sheet.present:
-        return pd.Series(pd.NaT, index=sheet.frame.index, dtype="datetime64[ns]"), pd.Series(False, index=sheet.frame.index)
+        return pd.Series(pd.NaT, index=sheet.frame.index, dtype=DAY_UNIT), pd.Series(False, index=sheet.frame.index)
     days, unreadable = parse_days(sheet.frame[key])
     log.add(sheet, unreadable, column, lambda v: f"not a date: {shown(v)}", agent_ids)
     if required:
