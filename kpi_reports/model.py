@@ -47,6 +47,11 @@ class TeamData:
       leads:        lead_id, agent_id, type, matched, <events>, <event>_bad, row
       deals:        deal_id, agent_id, opened, closed, usable, row
       deal_updates: deal_id, updated  (every known update day: Last Updated + Deal Updates)
+    missing_columns: {table ("agents", "activity", "leads", "deals", "updates"): the optional
+                    columns (normalised names, e.g. "contracts") its sheet lacks}. A metric
+                    needing one is undefined; the loader reports each such column once. A
+                    missing count column is NaN (unknown) in `activity`, never 0; a missing
+                    event column is NaT with <event>_bad set.
     """
 
     agents: pd.DataFrame
@@ -56,6 +61,7 @@ class TeamData:
     deal_updates: pd.DataFrame
     problems: list[Problem] = field(default_factory=list)
     source: str = ""
+    missing_columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def active_agents(self) -> pd.DataFrame:

@@ -7,6 +7,7 @@ import pytest
 
 from kpi_reports import compute, load_workbook
 from kpi_reports.load import parse_days
+from kpi_reports.settings import load_settings
 
 
 @pytest.mark.parametrize("cell", [
@@ -79,9 +80,51 @@ def test_missing_optional_columns_are_reported_once_per_column(tmp_path):
         "Leads": [["Lead ID", "Agent ID", "Type", "Matched", "Scheduled", "Signed"]],
         "Deals": [["Deal ID", "Agent ID", "Opened"]],
     })
-    problems = [(p.sheet, p.row, p.column) for p in load_workbook(path).problems]
-    assert problems == [("Activity", None, "Appointments"), ("Activity", None, "Contracts"),
-                        ("Leads", None, "Met")]
+    team = load_workbook(path)
+    problems = [(p.sheet, p.row, p.column, p.problem) for p in team.problems]
+    assert problems == [
+        ("Activity", None, "Appointments",
+         "column 'Appointments' not found: Appointment rate (contacts to appointments) and "
+         "Contract rate (appointments to contracts) undefined"),
+        ("Activity", None, "Contracts", "column 'Contracts' not found: Contract rate (appointments to contracts) undefined"),
+        ("Leads", None, "Met", "column 'Met' not found: 28-day buyer met rate undefined"),
+    ]
+    assert team.missing_columns == {
+        "agents": ("email", "team", "active", "annual_volume_goal", "leader"),
+        "activity": ("appointments", "contracts", "closed_volume"), "leads": ("met",),
+        "deals": ("closed", "last_updated")}
+
+
+def test_a_missing_count_column_is_unknown_not_zero(tmp_path):
+    path = _write_openpyxl(tmp_path / "no_contracts.xlsx", {
+        "Agents": [["Agent ID", "Name"], ["A01", "Dana"]],
+        "Activity": [["Date", "Agent ID", "Calls", "Contacts", "Appointments"],
+                     [dt.datetime(2026, 10, 30), "A01", 10, 4, 2], [dt.datetime(2026, 10, 29), "A01", 5, None, 1]],
+        "Leads": [["Lead ID", "Agent ID", "Type", "Matched"]],
+        "Deals": [["Deal ID", "Agent ID", "Opened"]],
+    })
+    activity = load_workbook(path).activity
+    assert activity["contracts"].isna().all() and activity["closed_volume"].isna().all()
+    assert list(activity["contacts"]) == [4.0, 0.0]        # a blank cell in a present column counts 0
+
+
+def test_a_team_metrics_missing_column_is_recorded_and_reported_once(tmp_path):
+    settings = tmp_path / "team.toml"
+    settings.write_text('[metrics.showing_rate]\nkind = "activity"\nlabel = "Showing rate"\n'
+                        'numerator = "Showings"\ndenominator = "Appointments"\n'
+                        '[metrics.quick_tour_rate]\nkind = "cohort"\nlabel = "Tour rate"\nevent = "Toured"\n'
+                        'play_out_days = 7\nlead_types = ["Buyer"]\n')
+    path = _write_openpyxl(tmp_path / "team.xlsx", {
+        "Agents": [["Agent ID", "Name"], ["A01", "Dana"]],
+        "Activity": [["Date", "Agent ID", "Calls", "Contacts", "Appointments", "Contracts"]],
+        "Leads": [["Lead ID", "Agent ID", "Type", "Matched", "Scheduled", "Met", "Signed"]],
+        "Deals": [["Deal ID", "Agent ID", "Opened"]],
+    })
+    team = load_workbook(path, load_settings(settings))
+    assert [(p.sheet, p.column, p.problem) for p in team.problems] == [
+        ("Activity", "Showings", "column 'Showings' not found: Showing rate undefined"),
+        ("Leads", "Toured", "column 'Toured' not found: Tour rate undefined")]
+    assert "showings" in team.missing_columns["activity"] and "toured" in team.missing_columns["leads"]
 
 
 def test_blank_rows_are_empty_or_whitespace_only():

@@ -21,7 +21,7 @@ from .problems import ProblemLog
 from .sheets import (ACTIVITY, ACTIVITY_COUNTS, AGENTS, DEAL_UPDATES, DEALS, LEADS, STANDARD_EVENTS, RowsOf,
                      SheetSpec, column_name, header_key, open_workbook, read_sheet)
 from .tables import (categorise, load_activity, load_agents, load_deals, load_leads, load_updates,
-                     report_missing_activity_columns)
+                     missing_columns, report_missing_metric_columns)
 
 __all__ = ["load_workbook", "load_rows", "clean_text", "parse_days", "parse_numbers", "column_name",
            "header_key", "SheetSpec", "EXCEL_EPOCH", "FIRST_DAY", "LAST_DAY", "serial_day", "ACTIVITY_COUNTS", "AGENTS", "ACTIVITY", "LEADS",
@@ -57,7 +57,7 @@ def _load(names: Sequence[str], rows_of: RowsOf, settings: Settings, source: str
     agents = load_agents(sheets["agents"], log)
     canonical = dict(zip(agents["agent_id"].str.casefold(), agents["agent_id"]))
     activity = load_activity(sheets["activity"], log, canonical, counts)
-    report_missing_activity_columns(sheets["activity"], settings, log)
+    report_missing_metric_columns(sheets, settings, log)
     leads = load_leads(sheets["leads"], log, canonical, events)
     deals, listed_deals = load_deals(sheets["deals"], log, canonical)
     updates = load_updates(sheets["updates"], log, deals, listed_deals)
@@ -65,4 +65,5 @@ def _load(names: Sequence[str], rows_of: RowsOf, settings: Settings, source: str
     order = {name: i for i, name in enumerate(s.name for s in sheets.values() if s is not None)}
     problems = sorted(log.problems, key=lambda p: (order.get(p.sheet, 99), p.row or 0, p.column))
     return TeamData(agents=agents, activity=activity, leads=leads, deals=deals,
-                    deal_updates=updates, problems=problems, source=source)
+                    deal_updates=updates, problems=problems, source=source,
+                    missing_columns=missing_columns(sheets))

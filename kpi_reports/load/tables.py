@@ -1,10 +1,11 @@
 """One loader per sheet: typed columns, the rules of SPEC.md's "Data that is wrong"."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..settings import LEAD_TYPES, Settings
-from .cells import FALSE_WORDS, TRUE_WORDS, clean_text, parse_numbers, shown
+from .cells import DAY_UNIT, FALSE_WORDS, TRUE_WORDS, clean_text, parse_numbers, shown
 from .problems import ProblemLog, checked_agent_ids, checked_dates, keep_last, required_text
 from .sheets import RawSheet, column_name
 
@@ -31,13 +32,14 @@ def load_agents(sheet: RawSheet, log: ProblemLog) -> pd.DataFrame:
 
 def load_activity(sheet: RawSheet, log: ProblemLog, canonical: dict[str, str],
                    counts: tuple[str, ...]) -> pd.DataFrame:
+    """A missing count column is NaN throughout (unknown: never 0); a blank cell counts 0."""
     ids = checked_agent_ids(sheet, log, canonical)
     days, unusable = checked_dates(sheet, log, "Date", ids, required=True)
     activity = pd.DataFrame({"date": days, "agent_id": ids, "row": sheet.frame.index})
     for column in counts:
         key = column_name(column)
         if key not in sheet.present:
-            activity[key] = 0.0
+            activity[key] = np.nan
             continue
         numbers, unreadable = parse_numbers(sheet.frame[key])
         negative = numbers < 0
@@ -47,15 +49,23 @@ def load_activity(sheet: RawSheet, log: ProblemLog, canonical: dict[str, str],
     return activity[ids.notna() & ~unusable].reset_index(drop=True)
 
 
-def report_missing_activity_columns(sheet: RawSheet, settings: Settings, log: ProblemLog) -> None:
-    needs: dict[str, list[str]] = {}
+def missing_columns(sheets: dict[str, RawSheet | None]) -> dict[str, tuple[str, ...]]:
+    """{table: optional columns (column_name()s) the sheet lacks}, for every sheet present."""
+    return {table: tuple(c for c in sheet.frame.columns if c not in sheet.present)
+            for table, sheet in sheets.items() if sheet is not None}
+
+
+def report_missing_metric_columns(sheets: dict[str, RawSheet | None], settings: Settings, log: ProblemLog) -> None:
+    """Once per missing column a metric needs, naming the metrics it leaves undefined."""
+    needs: dict[tuple[str, str], list[str]] = {}
     for metric in settings.metrics:
-        if metric.kind == "activity":
-            for column in (metric.numerator, metric.denominator):
-                if column_name(column) not in sheet.present:
-                    needs.setdefault(column, []).append(metric.label)
-    for column, labels in needs.items():
-        log.sheet_level(sheet.name, column, f"column {column!r} not found: {' and '.join(labels)} undefined")
+        table, columns = {"activity": ("activity", (metric.numerator, metric.denominator)),
+                          "cohort": ("leads", (metric.event,))}.get(metric.kind, (None, ()))
+        for column in dict.fromkeys(columns):
+            if column_name(column) not in sheets[table].present:
+                needs.setdefault((sheets[table].name, column), []).append(metric.label)
+    for (sheet_name, column), labels in needs.items():
+        log.sheet_level(sheet_name, column, f"column {column!r} not found: {' and '.join(labels)} undefined")
 
 
 def load_leads(sheet: RawSheet, log: ProblemLog, canonical: dict[str, str],
@@ -74,9 +84,8 @@ def load_leads(sheet: RawSheet, log: ProblemLog, canonical: dict[str, str],
                           "row": frame.index})
     for event in events:
         key = column_name(event)
-        if key not in sheet.present:
-            log.sheet_level(sheet.name, event, f"column {event!r} not found: the metrics on it are undefined")
-            leads[key], leads[f"{key}_bad"] = pd.NaT, True
+        if key not in sheet.present:     # no lead counts for a metric on it (see missing_columns)
+            leads[key], leads[f"{key}_bad"] = pd.Series(pd.NaT, index=frame.index, dtype=DAY_UNIT), True
             continue
         days, unreadable = checked_dates(sheet, log, event, ids)
         before = days < matched
