@@ -20,6 +20,7 @@ from .cells import EXCEL_EPOCH, FIRST_DAY, LAST_DAY, clean_text, parse_days, par
 from .problems import ProblemLog
 from .sheets import (ACTIVITY, ACTIVITY_COUNTS, AGENTS, DEAL_UPDATES, DEALS, LEADS, STANDARD_EVENTS, RowsOf,
                      SheetSpec, column_name, header_key, open_workbook, read_sheet)
+from .xlsx import Workbook
 from .tables import (categorise, load_activity, load_agents, load_deals, load_leads, load_updates,
                      missing_columns, report_missing_metric_columns)
 
@@ -31,15 +32,14 @@ __all__ = ["load_workbook", "load_rows", "clean_text", "parse_days", "parse_numb
 def load_workbook(path: str | Path, settings: Settings | None = None) -> TeamData:
     """Read a team workbook. Raises WorkbookError (a UserError) when it cannot be used."""
     path = Path(path)
-    book = open_workbook(path)
-    return _load(book.sheet_names, lambda name: book.get_sheet_by_name(name).to_python(skip_empty_area=False),
-                 settings or load_settings(), str(path))
+    with Workbook(str(path), open_workbook(path)) as book:
+        return _load(book.sheet_names, book.rows, settings or load_settings(), str(path))
 
 
 def load_rows(sheets: Mapping[str, Sequence[Sequence[object]]], settings: Settings | None = None,
               source: str = "ranges") -> TeamData:
     """The same as load_workbook, from {sheet name: rows with a header row} (Excel ranges, tables)."""
-    return _load(list(sheets), lambda name: sheets[name], settings or load_settings(), source)
+    return _load(list(sheets), lambda name, wanted: sheets[name], settings or load_settings(), source)
 
 
 def _load(names: Sequence[str], rows_of: RowsOf, settings: Settings, source: str) -> TeamData:

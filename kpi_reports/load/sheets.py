@@ -11,6 +11,7 @@ from python_calamine import CalamineWorkbook
 
 from ..errors import WorkbookError
 from .cells import blank_rows
+from .xlsx import SheetRows
 
 STANDARD_EVENTS = ("Scheduled", "Met", "Signed")
 ACTIVITY_COUNTS = ("Calls", "Contacts", "Appointments", "Contracts", "Closed Volume")
@@ -73,7 +74,9 @@ def open_workbook(path: Path) -> CalamineWorkbook:
                             f"or damaged ({exc}). Open it in Excel and save it again.") from None
 
 
-RowsOf = Callable[[str], Sequence[Sequence[object]]]
+# (sheet name, header keys the loader reads) -> the sheet's rows; a reader may keep only
+# those columns (load/xlsx.py does for sheets whose grid would outgrow their data)
+RowsOf = Callable[[str, Sequence[str]], "SheetRows | Sequence[Sequence[object]]"]
 
 
 def read_sheet(names: Sequence[str], rows_of: RowsOf, spec: SheetSpec,
@@ -86,16 +89,22 @@ def read_sheet(names: Sequence[str], rows_of: RowsOf, spec: SheetSpec,
         found = ", ".join(names) or "none"
         raise WorkbookError(f"The workbook has no sheet named {spec.name!r} (sheets found: {found}). "
                             f"Add it: {spec.how_to_fix()}")
+    wanted = [header_key(c) for c in (*spec.required, *spec.optional, *extra)]
     try:
-        rows = rows_of(real_name)
+        rows = rows_of(real_name, wanted)
+    except WorkbookError:
+        raise
     except Exception as exc:
         raise WorkbookError(f"Sheet {real_name!r} could not be read ({exc}).") from None
+    if isinstance(rows, SheetRows):
+        return sheet_from_rows(real_name, rows.rows, spec, extra, rows.numbers)
     return sheet_from_rows(real_name, rows, spec, extra)
 
 
 def sheet_from_rows(real_name: str, rows: Sequence[Sequence[object]], spec: SheetSpec,
-                     extra: tuple[str, ...]) -> RawSheet:
-    """The first non-blank row holds the headers; row numbers are as the spreadsheet shows."""
+                     extra: tuple[str, ...], numbers: Sequence[int] | None = None) -> RawSheet:
+    """The first non-blank row holds the headers; row numbers are as the spreadsheet shows
+    (numbers[i] is rows[i]'s; by default rows[0] is row 1)."""
     header_at = next((i for i, r in enumerate(rows) if any(c not in (None, "") for c in r)), None)
     headers = list(rows[header_at]) if header_at is not None else []
     found = {header_key(h): i for i, h in reversed(list(enumerate(headers))) if h not in (None, "")}
@@ -108,7 +117,10 @@ def sheet_from_rows(real_name: str, rows: Sequence[Sequence[object]], spec: Shee
     wanted = dict.fromkeys((*spec.required, *spec.optional, *extra))
     body = list(rows[header_at + 1:]) if header_at is not None else []
     frame = pd.DataFrame(body, dtype=object) if body else pd.DataFrame(columns=range(len(headers)))
-    frame.index = pd.RangeIndex(header_at + 2, header_at + 2 + len(body), name="row")
+    if numbers is None:
+        frame.index = pd.RangeIndex(header_at + 2, header_at + 2 + len(body), name="row")
+    else:
+        frame.index = pd.Index(numbers[header_at + 1:header_at + 1 + len(body)], dtype="int64", name="row")
     columns = {column_name(c): frame[found[header_key(c)]] for c in wanted
                if header_key(c) in found and found[header_key(c)] in frame.columns}
     data = pd.DataFrame(columns, index=frame.index, dtype=object)
