@@ -128,7 +128,15 @@ def test_a_team_metrics_missing_column_is_recorded_and_reported_once(tmp_path):
 
 
 def test_blank_rows_are_empty_or_whitespace_only():
-    from kpi_reports.load.cells import blank_rows
-    frame = pd.DataFrame([[None, ""], ["  ", None], [" x ", None], [0.0, None], [None, dt.date(2026, 1, 1)]],
-                         dtype=object)
-    assert list(blank_rows(frame)) == [True, True, False, False, False]
+    from kpi_reports.load.sheets import sheet_from_rows, SheetSpec
+    rows = [["A", "B"], [None, ""], ["  ", None], [" x ", None], [0.0, None], [None, dt.date(2026, 1, 1)], [False]]
+    sheet = sheet_from_rows("S", rows, SheetSpec("S", ("A", "B")), ())
+    assert list(sheet.frame.index) == [4, 5, 6, 7]
+
+
+def test_true_and_false_are_not_one_and_zero_among_other_cells():
+    """Python finds True == 1: typing once per distinct value must still keep them apart."""
+    from kpi_reports.load import parse_numbers
+    numbers, unreadable = parse_numbers(pd.Series([1.0, True, 0, False, 1, True], dtype=object))
+    assert list(unreadable) == [False, True, False, True, False, True]
+    assert list(numbers.fillna(-1)) == [1.0, -1, 0.0, -1, 1.0, -1]

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import infer_dtype
 
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 # Every day a spreadsheet can hold is a date (SPEC.md): the loader and the formulas use these.
@@ -35,17 +37,68 @@ def is_blank(values: pd.Series | pd.DataFrame):
     return pd.Series(blank, index=values.index)
 
 
+NO_BOOLEANS = {"string", "floating", "integer", "mixed-integer-float", "datetime", "datetime64", "date",
+               "empty", "decimal", "bytes"}      # infer_dtype's answers for columns holding no TRUE/FALSE
+BOOL_TYPES = (bool, np.bool_)
+
+
+class _BoolKey:
+    """Stands for TRUE or FALSE while factorizing: equal only to itself."""
+
+
+BOOL_KEYS = {True: _BoolKey(), False: _BoolKey()}
+KEY_BOOLS = {id(k): v for v, k in BOOL_KEYS.items()}
+
+
+@dataclass
+class Coded:
+    """A column as codes into its distinct cell values (code -1 = empty cell).
+
+    TRUE/FALSE stay apart from 1/0 (Python finds True == 1, so a plain factorize would
+    read TRUE in a count as 1 wherever a 1 came first, and 1 as TRUE the other way round).
+    """
+
+    codes: np.ndarray
+    distinct: np.ndarray        # object array
+    index: pd.Index
+
+    @classmethod
+    def of(cls, col: pd.Series) -> Coded:
+        values = col.to_numpy(dtype=object)
+        kind = infer_dtype(values, skipna=True)
+        if kind in ("floating", "datetime"):          # hashed as numbers, not Python objects
+            typed = pd.Series(values, dtype=float if kind != "datetime" else None)
+            if kind != "datetime" or pd.api.types.is_datetime64_any_dtype(typed):
+                codes, distinct = pd.factorize(typed, use_na_sentinel=True)
+                return cls(codes, np.asarray(distinct, dtype=object), col.index)
+        is_bool = None
+        if kind not in NO_BOOLEANS:
+            is_bool = np.fromiter((type(v) in BOOL_TYPES for v in values), bool, len(values))
+        if is_bool is not None and is_bool.any():
+            values = values.copy()
+            values[is_bool] = [BOOL_KEYS[bool(v)] for v in values[is_bool]]
+            codes, distinct = pd.factorize(values, use_na_sentinel=True)
+            distinct = [KEY_BOOLS.get(id(v), v) for v in distinct]
+        else:
+            codes, distinct = pd.factorize(values, use_na_sentinel=True)
+        return cls(codes, np.array(list(distinct), dtype=object), col.index)
+
+    def take(self, keep: np.ndarray) -> Coded:
+        return Coded(self.codes[keep], self.distinct, self.index[keep])
+
+
 def per_distinct_value(parse):
     """Run a column parser once per distinct cell value, then spread the answers back.
 
     A 100,000-row column holds a few hundred distinct days, agents or counts, so this
-    turns most of the work of typing a sheet into work on a few hundred values.
+    turns most of the work of typing a sheet into work on a few hundred values. Takes a
+    Series, or a Coded column (each sheet column is coded once: RawSheet.coded).
     """
-    def wrapper(col: pd.Series):
-        codes, distinct = pd.factorize(col.to_numpy(dtype=object), use_na_sentinel=True)
-        values = pd.Series([*distinct, None], dtype=object)        # code -1 (blank) -> the None
+    def wrapper(col: pd.Series | Coded):
+        coded = col if isinstance(col, Coded) else Coded.of(col)
+        values = pd.Series([*coded.distinct, None], dtype=object)        # code -1 (blank) -> the None
         answers = parse(values)
-        spread = [pd.Series(a.to_numpy()[codes], index=col.index, dtype=a.dtype)
+        spread = [pd.Series(a.to_numpy()[coded.codes], index=coded.index, dtype=a.dtype)
                   for a in (answers if isinstance(answers, tuple) else (answers,))]
         return tuple(spread) if isinstance(answers, tuple) else spread[0]
 
@@ -54,17 +107,10 @@ def per_distinct_value(parse):
     return wrapper
 
 
-def blank_rows(frame: pd.DataFrame) -> pd.Series:
-    """Rows whose every cell is empty. Cheap first: a row holding a number or a date is not
-    blank, so only rows of text and empty cells are stripped and looked at closely."""
-    values = frame.to_numpy(dtype=object)
-    text = np.vectorize(lambda v: type(v) is str, otypes=[bool])(values) if values.size else values.astype(bool)
-    empty = pd.isna(values) | (values == "")
-    maybe = (empty | text).all(axis=1)
-    blank = np.zeros(len(frame), dtype=bool)
-    if maybe.any():
-        blank[maybe] = is_blank(frame[maybe]).all(axis=1).to_numpy()
-    return pd.Series(blank, index=frame.index)
+def blank_cells(coded: Coded) -> np.ndarray:
+    """Mask of empty cells (None/NaN, or text that is only whitespace), decided per distinct value."""
+    blank = np.append(is_blank(pd.Series(coded.distinct, dtype=object)).to_numpy(), True)
+    return blank[coded.codes]
 
 
 @per_distinct_value

@@ -32,14 +32,14 @@ class ProblemLog:
 
 def required_text(sheet: RawSheet, log: ProblemLog, column: str,
                    agent_ids: pd.Series | None = None) -> pd.Series:
-    values = clean_text(sheet.frame[column_name(column)])
+    values = clean_text(sheet.col(column_name(column)))
     log.add(sheet, values.isna(), column, f"missing {column}", agent_ids)
     return values
 
 
 def checked_agent_ids(sheet: RawSheet, log: ProblemLog, canonical: dict[str, str]) -> pd.Series:
     """Map a sheet's Agent IDs to the Agents sheet's spelling; report unknown/missing."""
-    typed = clean_text(sheet.frame["agent_id"])
+    typed = clean_text(sheet.col("agent_id"))
     ids = typed.str.casefold().map(canonical)
     log.add(sheet, typed.isna(), "Agent ID", "missing Agent ID")
     log.add(sheet, typed.notna() & ids.isna(), "Agent ID",
@@ -72,7 +72,7 @@ def checked_dates(sheet: RawSheet, log: ProblemLog, column: str, agent_ids: pd.S
     key = column_name(column)
     if key not in sheet.present:
         return pd.Series(pd.NaT, index=sheet.frame.index, dtype=DAY_UNIT), pd.Series(False, index=sheet.frame.index)
-    days, unreadable = parse_days(sheet.frame[key])
+    days, unreadable = parse_days(sheet.col(key))
     log.add(sheet, unreadable, column, lambda v: f"not a date: {shown(v)}", agent_ids)
     if required:
         log.add(sheet, days.isna() & ~unreadable, column, f"missing {column}", agent_ids)

@@ -3,14 +3,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from python_calamine import CalamineWorkbook
 
 from ..errors import WorkbookError
-from .cells import blank_rows
+from .cells import Coded, blank_cells
 from .xlsx import SheetRows
 
 STANDARD_EVENTS = ("Scheduled", "Met", "Signed")
@@ -41,11 +42,20 @@ class SheetSpec:
 
 @dataclass
 class RawSheet:
-    """A sheet's cells as read (objects), columns named by column_name(), index = row number."""
+    """A sheet's cells as read (objects), columns named by column_name(), index = row number.
+
+    `coded` holds each column once factorized (cells.Coded): every parser works on it.
+    """
 
     name: str
     frame: pd.DataFrame
     present: set[str]   # column_name()s found in the header row
+    coded: dict[str, Coded] = field(default_factory=dict)
+
+    def col(self, key: str) -> Coded:
+        if key not in self.coded:
+            self.coded[key] = Coded.of(self.frame[key])
+        return self.coded[key]
 
 
 AGENTS = SheetSpec("Agents", ("Agent ID", "Name"), ("Email", "Team", "Active", "Annual Volume Goal", "Leader"))
@@ -115,14 +125,32 @@ def sheet_from_rows(real_name: str, rows: Sequence[Sequence[object]], spec: Shee
             f"Sheet {real_name!r} is missing the required column(s) {', '.join(missing)} "
             f"(columns found: {seen}). {spec.how_to_fix()}")
     wanted = dict.fromkeys((*spec.required, *spec.optional, *extra))
-    body = list(rows[header_at + 1:]) if header_at is not None else []
-    frame = pd.DataFrame(body, dtype=object) if body else pd.DataFrame(columns=range(len(headers)))
+    body = rows[header_at + 1:] if header_at is not None else []
     if numbers is None:
-        frame.index = pd.RangeIndex(header_at + 2, header_at + 2 + len(body), name="row")
+        index = pd.RangeIndex(header_at + 2, header_at + 2 + len(body), name="row") if body else pd.RangeIndex(0, name="row")
     else:
-        frame.index = pd.Index(numbers[header_at + 1:header_at + 1 + len(body)], dtype="int64", name="row")
-    columns = {column_name(c): frame[found[header_key(c)]] for c in wanted
-               if header_key(c) in found and found[header_key(c)] in frame.columns}
-    data = pd.DataFrame(columns, index=frame.index, dtype=object)
+        index = pd.Index(numbers[header_at + 1:header_at + 1 + len(body)], dtype="int64", name="row")
+    positions = {column_name(c): found[header_key(c)] for c in wanted if header_key(c) in found}
+    cells = pick_columns(body, positions)
+    coded = {key: Coded.of(pd.Series(values, index=index, dtype=object, copy=False)) for key, values in cells.items()}
+    keep = ~np.logical_and.reduce([blank_cells(c) for c in coded.values()]) if coded else np.ones(len(index), bool)
+    data = pd.DataFrame({key: values[keep] for key, values in cells.items()}, index=index[keep], dtype=object,
+                        copy=False)
     data = data.reindex(columns=[column_name(c) for c in wanted])
-    return RawSheet(real_name, data[~blank_rows(data)], set(columns))
+    return RawSheet(real_name, data, set(cells), {key: c.take(keep) for key, c in coded.items()})
+
+
+def pick_columns(body: Sequence[Sequence[object]], positions: dict[str, int]) -> dict[str, np.ndarray]:
+    """{name: object array of the cells at that position in each row}; short rows read None.
+
+    pandas turns the rows into columns in C; only the wanted ones are kept.
+    """
+    if not positions:
+        return {}
+    lengths = set(map(len, body))
+    if len(lengths) > 1:                        # hand-made ragged rows: pad them
+        body = [list(r) + [None] * (max(lengths) - len(r)) for r in body]
+    grid = pd.DataFrame(body, dtype=object) if len(body) else pd.DataFrame()
+    empty = np.full(len(body), None, dtype=object)
+    return {key: grid[at].to_numpy(dtype=object) if at in grid.columns else empty.copy()
+            for key, at in positions.items()}

@@ -13,18 +13,18 @@ def load_agents(sheet: RawSheet, log: ProblemLog) -> pd.DataFrame:
     frame = sheet.frame
     ids = required_text(sheet, log, "Agent ID")
     keep = keep_last(sheet, log, ids, "Agent ID", ids) & ids.notna()
-    names = clean_text(frame["name"])
+    names = clean_text(sheet.col("name"))
     log.add(sheet, keep & names.isna(), "Name", "missing Name (the Agent ID is shown instead)", ids)
-    active_text = clean_text(frame["active"]).fillna("").str.casefold()
+    active_text = clean_text(sheet.col("active")).fillna("").str.casefold()
     unknown_active = ~active_text.isin(TRUE_WORDS | FALSE_WORDS)
     log.add(sheet, keep & unknown_active, "Active",
             lambda v: f"{shown(v)} is not TRUE/FALSE; the agent is counted as active", ids)
-    goal, bad_goal = parse_numbers(frame["annual_volume_goal"])
+    goal, bad_goal = parse_numbers(sheet.col("annual_volume_goal"))
     log.add(sheet, keep & bad_goal, "Annual Volume Goal", lambda v: f"not an amount: {shown(v)}", ids)
-    leader_text = clean_text(frame["leader"]).fillna("no").str.casefold()
+    leader_text = clean_text(sheet.col("leader")).fillna("no").str.casefold()
     agents = pd.DataFrame({
-        "agent_id": ids, "name": names.fillna(ids), "email": clean_text(frame["email"]),
-        "team": clean_text(frame["team"]).fillna(""), "active": ~active_text.isin(FALSE_WORDS),
+        "agent_id": ids, "name": names.fillna(ids), "email": clean_text(sheet.col("email")),
+        "team": clean_text(sheet.col("team")).fillna(""), "active": ~active_text.isin(FALSE_WORDS),
         "annual_goal": goal, "leader": leader_text.isin(TRUE_WORDS - {""}), "row": frame.index,
     }, index=frame.index)[keep]
     return agents.set_index("agent_id", drop=False).rename_axis(None)
@@ -41,7 +41,7 @@ def load_activity(sheet: RawSheet, log: ProblemLog, canonical: dict[str, str],
         if key not in sheet.present:
             activity[key] = np.nan
             continue
-        numbers, unreadable = parse_numbers(sheet.frame[key])
+        numbers, unreadable = parse_numbers(sheet.col(key))
         negative = numbers < 0
         log.add(sheet, unreadable, column, lambda v: f"not a number: {shown(v)} (counted as blank)", ids)
         log.add(sheet, negative, column, lambda v: f"negative count {shown(v)} (counted as blank)", ids)
@@ -74,7 +74,7 @@ def load_leads(sheet: RawSheet, log: ProblemLog, canonical: dict[str, str],
     ids = checked_agent_ids(sheet, log, canonical)
     lead_ids = required_text(sheet, log, "Lead ID", ids)
     keep = keep_last(sheet, log, lead_ids, "Lead ID", ids) & ids.notna()
-    typed = clean_text(frame["type"])
+    typed = clean_text(sheet.col("type"))
     types = typed.str.casefold().map({t.casefold(): t for t in LEAD_TYPES})
     log.add(sheet, typed.isna(), "Type", "missing Type", ids)
     log.add(sheet, typed.notna() & types.isna(), "Type",
@@ -127,7 +127,7 @@ def load_updates(sheet: RawSheet | None, log: ProblemLog, deals: pd.DataFrame,
         return from_deals.reset_index(drop=True)
     owner = pd.Series(deals["agent_id"].values, index=deals["deal_id"].str.casefold())
     spelled = pd.Series(deals["deal_id"].values, index=deals["deal_id"].str.casefold())
-    typed = clean_text(sheet.frame["deal_id"])
+    typed = clean_text(sheet.col("deal_id"))
     key = typed.str.casefold()
     agents = key.map(owner)
     log.add(sheet, typed.isna(), "Deal ID", "missing Deal ID")
