@@ -59,7 +59,7 @@ def warn_outside_data(team: TeamData, as_of: dt.date) -> None:
     first, last = team.date_range()
     if first is None:
         console_err.print(styled(("Note:", "yellow"), " the workbook has no dated rows yet; every value is undefined."))
-    elif as_of > last + dt.timedelta(days=1):
+    elif (as_of - last).days > 1:           # no date arithmetic past 9999-12-31
         console_err.print(styled(("Note:", "yellow"), f" the data ends {fmt.day(last)}; as of {fmt.day(as_of)} the "
                                  f"windows miss {(as_of - last).days} days of data. Use --as-of {last:%Y-%m-%d}?"))
     elif as_of < first:
