@@ -1,12 +1,20 @@
-"""Shared fixtures: small team workbooks written for real and read back by the loader."""
+"""Shared fixtures: small team workbooks written for real and read back by the loader, and
+the sample team's workbook, demo and rendered month, built once per test run."""
 from __future__ import annotations
 
 import datetime as dt
+import os
+import pickle
+import shutil
 import socket
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from click.testing import CliRunner
+from filelock import FileLock
 
 from kpi_reports.team_workbook import write_team_workbook
 
@@ -54,3 +62,80 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+# ------------------------------------------------------------------ built once per test run
+# The sample workbook, the demo and the sample month's 28 PDFs take seconds to minutes to
+# build. Each is built once per run, by whichever xdist worker asks first (the others wait
+# on a file lock and reuse it), in a folder every worker sees. Read them, never change them:
+# a test that changes files copies them into its own tmp_path first.
+
+SAMPLE_MONTH = dt.date(2026, 10, 1)
+
+
+@pytest.fixture(scope="session")
+def shared_folder(tmp_path_factory) -> Path:
+    """This run's folder common to all xdist workers (each worker's basetemp is inside it)."""
+    base = tmp_path_factory.getbasetemp()
+    root = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "shared"
+    root.mkdir(exist_ok=True)
+    return root
+
+
+def build_once(root: Path, name: str, build: Callable[[Path], None]) -> Path:
+    """root/name, filled by build(folder) unless another worker of this run did so already."""
+    folder, done = root / name, root / f"{name}.done"
+    with FileLock(root / f"{name}.lock"):
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)        # what a failed attempt left
+            folder.mkdir()
+            build(folder)
+            done.touch()
+    return folder
+
+
+@pytest.fixture(scope="session")
+def sample_workbook(shared_folder) -> Path:
+    """The sample team workbook (`write_sample_workbook`), read-only."""
+    from kpi_reports.sample import write_sample_workbook
+
+    folder = build_once(shared_folder, "sample", lambda f: write_sample_workbook(f / "team.xlsx"))
+    return folder / "team.xlsx"
+
+
+def _run_demo(folder: Path) -> None:
+    from kpi_reports.cli import main
+
+    path = folder / "sample_team.xlsx"
+    result = CliRunner().invoke(main, ["demo", str(path)])
+    assert result.exit_code == 0, result.output
+    assert (folder / "team.xlsm").is_file() and (folder / "team.py").is_file()
+
+
+@pytest.fixture(scope="session")
+def demo_folder(shared_folder) -> Path:
+    """What `kpi-reports demo FOLDER/sample_team.xlsx` writes: the workbook, team.xlsm and team.py."""
+    return build_once(shared_folder, "demo", _run_demo)
+
+
+@dataclass
+class RenderedMonth:
+    run: object                          # the ScorecardRun render_scorecards returned
+    progress: list[tuple[int, int]]      # each progress(done, total) call, in order
+
+
+@pytest.fixture(scope="session")
+def rendered_month(shared_folder, sample_workbook) -> RenderedMonth:
+    """The sample team's October 2026 rendered in full (two worker processes), read-only."""
+    def render(folder: Path) -> None:
+        from kpi_reports import load_settings, load_workbook
+        from kpi_reports.report import render_scorecards
+
+        settings = load_settings()
+        calls: list[tuple[int, int]] = []
+        run = render_scorecards(load_workbook(sample_workbook, settings), SAMPLE_MONTH, folder / "out", settings,
+                                workers=2, progress=lambda done, total: calls.append((done, total)))
+        (folder / "run.pickle").write_bytes(pickle.dumps(RenderedMonth(run, calls)))
+
+    folder = build_once(shared_folder, "rendered", render)
+    return pickle.loads((folder / "run.pickle").read_bytes())

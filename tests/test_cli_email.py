@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import email
+import shutil
 from collections import Counter
 from email import policy
 
@@ -11,7 +12,6 @@ from click.testing import CliRunner
 
 from kpi_reports import load_workbook
 from kpi_reports.cli import main
-from kpi_reports.sample import write_sample_workbook
 from conftest import free_port
 
 
@@ -25,11 +25,21 @@ class Inbox:
 
 
 @pytest.fixture(scope="module")
-def workbook(tmp_path_factory):
+def workbook(tmp_path_factory, sample_workbook):
+    """The sample workbook with a sender in the settings file beside it."""
     folder = tmp_path_factory.mktemp("team")
-    path = write_sample_workbook(folder / "team.xlsx")
+    path = shutil.copy(sample_workbook, folder / "team.xlsx")
     (folder / "kpi-reports.toml").write_text('[mail]\nfrom = "Office <office@team.example>"\n')
     return path
+
+
+@pytest.fixture
+def pdf_out(rendered_month, tmp_path):
+    """An --out folder holding the month's PDFs already, as `kpi-reports scorecards` left them
+    (the email command renders only what is missing; the first test checks that it does)."""
+    out = tmp_path / "pdf"
+    shutil.copytree(rendered_month.run.folder, out / "2026-10")
+    return out
 
 
 @pytest.fixture
@@ -48,9 +58,15 @@ def run(*args):
     return CliRunner().invoke(main, [str(a) for a in args])
 
 
-def test_dry_run_writes_the_outbox_and_sends_nothing(workbook, tmp_path, smtp):
-    out = run("email", workbook, "--month", "2026-10", "--out", tmp_path / "pdf", "--outbox", tmp_path / "ob")
+def test_dry_run_writes_the_outbox_and_sends_nothing(workbook, tmp_path, smtp, pdf_out):
+    folder = pdf_out / "2026-10"
+    missing = folder / "A04-Jordan_Nguyen.pdf"
+    missing.unlink()
+    kept = {p: p.stat().st_mtime_ns for p in folder.glob("*.pdf")}
+    out = run("email", workbook, "--month", "2026-10", "--out", pdf_out, "--outbox", tmp_path / "ob")
     assert out.exit_code == 0, out.output
+    assert missing.read_bytes().startswith(b"%PDF")                            # rendered what was missing
+    assert {p: p.stat().st_mtime_ns for p in kept} == kept                      # and kept the rest as it was
     assert smtp.received == []
     emls = list((tmp_path / "ob" / "2026-10").glob("*.eml"))
     active = load_workbook(workbook).active_agents
@@ -58,8 +74,8 @@ def test_dry_run_writes_the_outbox_and_sends_nothing(workbook, tmp_path, smtp):
     assert "nothing was sent" in out.output
 
 
-def test_send_delivers_each_agent_their_own_pdf_once_and_a_rerun_sends_nothing(workbook, tmp_path, smtp):
-    args = ["email", workbook, "--month", "2026-10", "--out", tmp_path / "pdf", "--outbox", tmp_path / "ob",
+def test_send_delivers_each_agent_their_own_pdf_once_and_a_rerun_sends_nothing(workbook, tmp_path, smtp, pdf_out):
+    args = ["email", workbook, "--month", "2026-10", "--out", pdf_out, "--outbox", tmp_path / "ob",
             "--send", "--cc-leader"]
     first = run(*args)
     assert first.exit_code == 0, first.output
@@ -88,20 +104,20 @@ def test_send_delivers_each_agent_their_own_pdf_once_and_a_rerun_sends_nothing(w
     assert "already sent" in again.output
 
 
-def test_send_without_a_sender_is_a_clear_error(tmp_path, smtp):
-    path = write_sample_workbook(tmp_path / "bare.xlsx")
+def test_send_without_a_sender_is_a_clear_error(tmp_path, smtp, sample_workbook):
+    path = shutil.copy(sample_workbook, tmp_path / "bare.xlsx")
     out = run("email", path, "--month", "2026-10", "--out", tmp_path / "pdf", "--outbox", tmp_path / "ob", "--send")
     assert out.exit_code == 2 and "No sender address" in out.output
     assert smtp.received == []
 
 
-def test_a_resend_that_cannot_reach_the_server_says_how_to_finish(workbook, tmp_path, monkeypatch):
+def test_a_resend_that_cannot_reach_the_server_says_how_to_finish(workbook, tmp_path, monkeypatch, pdf_out):
     settings = tmp_path / "fast.toml"
     settings.write_text('[mail]\nfrom = "Office <office@team.example>"\n[smtp]\nretries = 1\nretry_delay_seconds = 0\n')
     monkeypatch.setenv("KPI_SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("KPI_SMTP_PORT", str(free_port()))          # nobody listens there
     monkeypatch.setenv("KPI_SMTP_SECURITY", "none")
-    out = run("email", workbook, "--month", "2026-10", "--out", tmp_path / "pdf", "--outbox", tmp_path / "ob",
+    out = run("email", workbook, "--month", "2026-10", "--out", pdf_out, "--outbox", tmp_path / "ob",
               "--send", "--resend", "A04", "--settings", settings, "--verbose")
     assert out.exit_code == 1
     assert "run again with --resend A04 to finish" in out.stdout

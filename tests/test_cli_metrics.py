@@ -13,12 +13,9 @@ from conftest import AS_OF, days_before
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory):
-    path = tmp_path_factory.mktemp("demo") / "sample_team.xlsx"
-    result = CliRunner().invoke(main, ["demo", str(path)])
-    assert result.exit_code == 0, result.output
-    assert (path.parent / "team.xlsm").is_file() and (path.parent / "team.py").is_file()
-    return path
+def sample(demo_folder):
+    """The workbook `kpi-reports demo` wrote (conftest checks it wrote team.xlsm and team.py too)."""
+    return demo_folder / "sample_team.xlsx"
 
 
 def run(*args):

@@ -14,7 +14,6 @@ import pytest
 from kpi_reports import compute, load_workbook
 from kpi_reports.excel.dashboard import build_layout
 from kpi_reports.excel.dashboard_live import write_layout_live
-from kpi_reports.sample import write_sample_workbook
 
 
 class RecordingRange:
@@ -60,8 +59,8 @@ class RecordingCharts(list):
 
 
 @pytest.fixture(scope="module")
-def layout(tmp_path_factory):
-    team = load_workbook(write_sample_workbook(tmp_path_factory.mktemp("live") / "team.xlsx"))
+def layout(sample_workbook):
+    team = load_workbook(sample_workbook)
     return build_layout(compute(team, dt.date(2026, 10, 31)), refreshed=dt.datetime(2026, 11, 1, 9, 0))
 
 

@@ -18,8 +18,9 @@ TABLES = {"Agents": "Agents", "Activity": "Activity", "Leads": "Leads", "Deals":
 
 
 @pytest.fixture(scope="module")
-def sample_book(tmp_path_factory) -> Path:
-    return new_workbook(tmp_path_factory.mktemp("nw") / "north_team.xlsm", sample=True)
+def sample_book(demo_folder) -> Path:
+    """new_workbook(..., sample=True), as `kpi-reports demo` calls it (built once per run in conftest)."""
+    return demo_folder / "team.xlsm"
 
 
 def test_workbook_carries_xlwings_vba_project_and_is_macro_enabled(sample_book):
@@ -49,7 +50,7 @@ def test_sample_workbook_loads_and_its_dashboard_matches_the_engine(sample_book)
     assert a01[3] == pytest.approx(result.value("A01", "portal_update_rate")["value"])
     main_py = sample_book.with_suffix(".py").read_text()
     assert "def main():" in main_py and "refresh_caller(book)" in main_py
-    compile(main_py, "north_team.py", "exec")
+    compile(main_py, "team.py", "exec")
 
 
 def test_empty_workbook_has_headers_only_and_libreoffice_opens_it(tmp_path):

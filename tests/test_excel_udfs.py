@@ -20,7 +20,7 @@ import xlwings
 
 from kpi_reports import compute, load_workbook
 from kpi_reports.excel.ranges import frame_rows
-from kpi_reports.sample import network_tables, sample_tables, write_sample_workbook
+from kpi_reports.sample import network_tables, sample_tables
 
 AS_OF = dt.date(2026, 10, 31)
 SERIAL = 46326.0                     # =DATE(2026,10,31) arrives as this double
@@ -124,9 +124,8 @@ def sample():
 
 
 @pytest.fixture(scope="module")
-def engine_result(tmp_path_factory):
-    path = write_sample_workbook(tmp_path_factory.mktemp("udf") / "team.xlsx")
-    return compute(load_workbook(path), AS_OF)
+def engine_result(sample_workbook):
+    return compute(load_workbook(sample_workbook), AS_OF)
 
 
 SOURCES = {"cohort": "Leads", "activity": "Activity", "deal_updates": "Deals"}

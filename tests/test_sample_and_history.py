@@ -6,12 +6,12 @@ import pandas as pd
 import pytest
 
 from kpi_reports import compute, history, load_workbook, month_ends, monthly_history
-from kpi_reports.sample import SAMPLE_PROBLEMS, sample_tables, write_sample_workbook
+from kpi_reports.sample import SAMPLE_PROBLEMS, sample_tables
 
 
 @pytest.fixture(scope="module")
-def team(tmp_path_factory):
-    return load_workbook(write_sample_workbook(tmp_path_factory.mktemp("s") / "sample.xlsx"))
+def team(sample_workbook):
+    return load_workbook(sample_workbook)
 
 
 def test_sample_is_the_same_every_time():

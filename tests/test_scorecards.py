@@ -17,23 +17,18 @@ from kpi_reports import load_settings, load_workbook, monthly_history
 from kpi_reports.mail import mail_summary
 from kpi_reports.report import render_scorecards
 from kpi_reports.report.render import SUBSET_FALLBACK
-from kpi_reports.sample import write_sample_workbook
 
 MONTH = dt.date(2026, 10, 1)
 DPI = 50
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory):
-    """The whole sample team rendered once, end to end, in two worker processes."""
-    folder = tmp_path_factory.mktemp("scorecards")
+def sample(rendered_month, sample_workbook):
+    """The whole sample team rendered once, end to end, in two worker processes (conftest)."""
     settings = load_settings()
-    team = load_workbook(write_sample_workbook(folder / "team.xlsx"), settings)
-    calls = []
-    run = render_scorecards(team, MONTH, folder / "out", settings, workers=2,
-                            progress=lambda done, total: calls.append((done, total)))
+    team = load_workbook(sample_workbook, settings)
     result = monthly_history(team, MONTH, 12, settings)[-1]
-    return run, result, team, calls
+    return rendered_month.run, result, team, rendered_month.progress
 
 
 def pdf_text(path: Path) -> str:
@@ -45,15 +40,22 @@ def flat(text: str) -> str:
     return re.sub(r"\s+", " ", text)
 
 
-def tile_text(path: Path, label: str) -> str:
-    """The text of one metric tile: the column below the tile's label, one tile tall."""
+def tile_texts(path: Path, labels: list[str]) -> dict[str, str]:
+    """The text of each metric tile: the column below the tile's label, one tile tall."""
     with pdfplumber.open(path) as pdf:
         page = pdf.pages[0]
-        hits = page.search(re.escape(label.split(" (")[0]), regex=True)
-        hit = min(hits, key=lambda h: h["top"])
         width = (page.width - 2 * 34) / 4
-        box = (hit["x0"] - 2, hit["top"] - 2, min(hit["x0"] + width - 6, page.width), hit["top"] + 100)
-        return flat(page.crop(box).extract_text())
+        texts = {}
+        for label in labels:
+            hits = page.search(re.escape(label.split(" (")[0]), regex=True)
+            hit = min(hits, key=lambda h: h["top"])
+            box = (hit["x0"] - 2, hit["top"] - 2, min(hit["x0"] + width - 6, page.width), hit["top"] + 100)
+            texts[label] = flat(page.crop(box).extract_text())
+        return texts
+
+
+def tile_text(path: Path, label: str) -> str:
+    return tile_texts(path, [label])[label]
 
 
 def test_one_pdf_per_active_agent_and_summaries(sample):
@@ -73,9 +75,10 @@ def test_every_tile_shows_the_engines_numbers(sample):
     run, result, *_ = sample
     for agent_id in ("A01", "A09", "A17"):
         rows = result.agent_values(agent_id)
+        tiles = tile_texts(run.scorecards[agent_id], [m.label for m in result.metrics])
         for m in result.metrics:
             row, bench = rows.loc[m.id], result.benchmarks.loc[m.id]
-            text = tile_text(run.scorecards[agent_id], m.label)
+            text = tiles[m.label]
             assert f.percent(bench.average) in text and f.percent(bench.top10) in text, (agent_id, m.id, text)
             if math.isnan(row.value):
                 assert "—" in text and f"No {m.population} " in text, (agent_id, m.id, text)
