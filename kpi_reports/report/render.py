@@ -12,8 +12,9 @@ import multiprocessing
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,6 +65,17 @@ class _WarningLog(logging.Handler):
         self.messages.append(record.getMessage())
 
 
+@contextmanager
+def _weasyprint_warnings() -> Iterator[list[str]]:
+    """The warnings WeasyPrint logs inside the block; its logger is left as it was found."""
+    handler, logger = _WarningLog(), logging.getLogger("weasyprint")
+    logger.addHandler(handler)
+    try:
+        yield handler.messages
+    finally:
+        logger.removeHandler(handler)
+
+
 class Renderer:
     """WeasyPrint, the templates, the parsed stylesheet and the fonts, loaded once."""
 
@@ -85,25 +97,22 @@ class Renderer:
                 font_config=self.fonts, url_fetcher=self.fetcher),
         ]
         self.cache: dict = {}
-        self.log = _WarningLog()
-        logging.getLogger("weasyprint").addHandler(self.log)
 
     def render(self, job: Job) -> tuple[tuple[str, str], Path, list[str]]:
         from weasyprint import HTML
 
-        self.log.messages = []
         html = self.env.get_template(job.template).render(**job.context)
         job.target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".", suffix=".pdf.part", dir=job.target.parent)
         try:
-            with os.fdopen(fd, "wb") as out:
+            with os.fdopen(fd, "wb") as out, _weasyprint_warnings() as warnings:
                 HTML(string=html, base_url=self.base_url, url_fetcher=self.fetcher).write_pdf(
                     out, stylesheets=self.stylesheets, font_config=self.fonts, cache=self.cache)
             os.replace(tmp, job.target)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        return job.key, job.target, list(self.log.messages)
+        return job.key, job.target, warnings
 
 
 _WORKER: Renderer | None = None
