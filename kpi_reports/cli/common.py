@@ -3,14 +3,17 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
 from rich.text import Text
 
-from ..load import load_workbook
-from ..model import TeamData
-from ..settings import DEFAULT_SETTINGS_NAME, Settings, settings_for
+from ..settings import DEFAULT_SETTINGS_NAME, settings_for
+
+if TYPE_CHECKING:
+    from ..model import TeamData
+    from ..settings import Settings
 
 # markup=False: names, paths and messages hold workbook text, which must print as it is
 # (a name like "[red]Bob" or "[/]" is text, not a style). Styles are given as Text objects.
@@ -59,6 +62,8 @@ def month_option(required: bool = True):
 
 
 def open_team(workbook: Path, settings_path: Path | None) -> tuple[TeamData, Settings]:
+    from ..load import load_workbook
+
     settings = settings_for(workbook, settings_path)
     with console_err.status(f"Reading {workbook.name} ..."):
         team = load_workbook(workbook, settings)

@@ -5,8 +5,6 @@ from pathlib import Path
 
 import click
 
-from ..excel.new_workbook import new_workbook
-from ..sample import SAMPLE_END, SAMPLE_PROBLEMS, write_sample_workbook
 from ..settings import default_settings_text
 from .common import console
 
@@ -27,6 +25,9 @@ def demo(path: Path, seed: int) -> None:
     Example:
       kpi-reports demo workbooks/sample_team.xlsx
     """
+    from ..excel.new_workbook import new_workbook
+    from ..sample import SAMPLE_END, SAMPLE_PROBLEMS, write_sample_workbook
+
     written = write_sample_workbook(path, seed=seed)
     console.print(f"Wrote {written} (data to {SAMPLE_END:%Y-%m-%d}, an inactive agent and "
                   f"{len(SAMPLE_PROBLEMS)} deliberate data problems for `kpi-reports check`).")

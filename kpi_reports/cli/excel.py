@@ -6,8 +6,6 @@ from pathlib import Path
 import click
 
 from .. import formatting as fmt
-from ..excel.new_workbook import new_workbook
-from ..excel.refresh import refresh_workbook
 from ..settings import settings_for
 from .common import as_of_option, console, settings_option, to_date, workbook_argument
 
@@ -29,6 +27,8 @@ def refresh(workbook: Path, as_of, settings_path: Path | None) -> None:
     Example:
       kpi-reports refresh team.xlsm --as-of 2026-10-31
     """
+    from ..excel.refresh import refresh_workbook
+
     notes: list[str] = []
     with console.status(f"Refreshing {workbook.name} ..."):
         result = refresh_workbook(workbook, to_date(as_of), settings_for(workbook, settings_path),
@@ -54,6 +54,8 @@ def new_workbook_command(path: Path, sample: bool, force: bool) -> None:
     Example:
       kpi-reports new-workbook workbooks/team.xlsm --sample
     """
+    from ..excel.new_workbook import new_workbook
+
     written = new_workbook(path, sample=sample, overwrite=force)
     console.print(f"Wrote {written} and {written.with_suffix('.py').name} beside it. "
                   "Open it in Excel with the xlwings add-in and click Run main to refresh.")

@@ -4,21 +4,24 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.table import Table
 from rich.text import Text
 
-from ..mail import MailConfig, MailReport, SmtpConfig, deliver
-from ..mail.month import check_resend, leaders_from_agents, month_mails
-from ..mail.report import WORDS
 from .common import console, month_option, open_team, settings_option, workbook_argument
 from .progress import progress_bar
 from .scorecards import out_option, render_month, templates_option
 
+if TYPE_CHECKING:
+    from ..mail import MailReport
+
 
 def report_table(report: MailReport, verbose: bool) -> Table:
     """Who got (or would get) what; mails sent on an earlier run only with --verbose."""
+    from ..mail.report import WORDS
+
     shown = [o for o in report.outcomes if verbose or o.status != "skipped"]
     with_reasons = any(o.reason for o in shown)
     table = Table(title=report.summary(), title_justify="left")
@@ -80,6 +83,9 @@ def email(workbook: Path, month, send: bool, resend: tuple[str, ...], mark_sent:
       kpi-reports email team.xlsx --month 2026-10 --send --cc-leader
       kpi-reports email team.xlsx --month 2026-10 --send --resend A07
     """
+    from ..mail import MailConfig, SmtpConfig, deliver
+    from ..mail.month import check_resend, leaders_from_agents, month_mails
+
     team, settings = open_team(workbook, settings_path)
     check_resend(team, resend)
     first: dt.date = month.date().replace(day=1)

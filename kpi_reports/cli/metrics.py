@@ -5,15 +5,18 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich import box
 from rich.table import Table
 
 from .. import formatting as fmt
-from ..engine import compute
-from ..model import KpiResult, Problem, TeamData
 from .common import as_of_option, console, console_err, open_team, styled, settings_option, to_date, workbook_argument
+
+
+if TYPE_CHECKING:
+    from ..model import KpiResult, Problem, TeamData
 
 
 def metrics_table(result: KpiResult, width: int) -> Table:
@@ -89,6 +92,8 @@ def metrics(workbook: Path, as_of, as_json: bool, as_csv: bool, settings_path: P
     """
     if as_json and as_csv:
         raise click.UsageError("Choose one of --json and --csv.")
+    from ..engine import compute
+
     team, settings = open_team(workbook, settings_path)
     result = compute(team, to_date(as_of), settings)
     warn_outside_data(team, result.as_of)

@@ -3,15 +3,18 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from .. import formatting as fmt
-from ..report import ScorecardRun, render_scorecards
-from ..model import TeamData
-from ..settings import Settings
 from .common import console, month_option, open_team, settings_option, styled, workbook_argument
 from .progress import progress_bar
+
+if TYPE_CHECKING:
+    from ..model import TeamData
+    from ..report import ScorecardRun
+    from ..settings import Settings
 
 templates_option = click.option(
     "--templates", "templates_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
@@ -24,6 +27,8 @@ out_option = click.option("--out", "out_dir", type=click.Path(file_okay=False, p
 def render_month(team: TeamData, settings: Settings, month: dt.date, out_dir: Path, agents=None,
                  templates_dir: Path | None = None, only_missing: bool = False) -> ScorecardRun:
     """The month's PDFs; the team summaries only for a whole-team run (not for --agent)."""
+    from ..report import render_scorecards
+
     with progress_bar(f"PDFs for {month:%Y-%m} (scorecards and team summaries)") as update:
         return render_scorecards(team, month, out_dir, settings, agent_ids=agents or None,
                                  templates_dir=templates_dir, progress=update, only_missing=only_missing,
