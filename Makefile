@@ -1,5 +1,5 @@
 # kpi-reports: `make demo` sets everything up and runs the main job on the sample team;
-# `make test` runs the tests. Both install what is missing first.
+# `make test` lints (ruff), type-checks (mypy) and runs the tests. Both install what is missing first.
 VENV ?= .venv
 PY := $(VENV)/bin/python
 KPI := $(VENV)/bin/kpi-reports
@@ -26,6 +26,8 @@ demo: setup
 	$(KPI) email $(SAMPLE) --month $(MONTH) --out out --outbox outbox
 
 test: setup
+	$(VENV)/bin/ruff check kpi_reports tests benchmarks
+	$(VENV)/bin/mypy
 	$(PY) -m pytest -n 2 -q
 
 bench: setup

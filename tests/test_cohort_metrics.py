@@ -9,7 +9,10 @@ from conftest import AS_OF, days_before
 
 def lead(lead_id, matched_age, lead_type="Buyer", agent="A01", scheduled_lag=None, met_lag=None, signed_lag=None):
     matched = days_before(matched_age)
-    after = lambda lag: None if lag is None else days_before(matched_age - lag)
+
+    def after(lag):
+        return None if lag is None else days_before(matched_age - lag)
+
     return {"Lead ID": lead_id, "Agent ID": agent, "Type": lead_type, "Matched": matched,
             "Scheduled": after(scheduled_lag), "Met": after(met_lag), "Signed": after(signed_lag)}
 

@@ -57,10 +57,11 @@ class _RepeatedZeros:
         return self.tail
 
 
-def rezip(src: Path, dst: Path, replace: dict[str, bytes | int] = {}) -> Path:
+def rezip(src: Path, dst: Path, replace: dict[str, bytes | int] | None = None) -> Path:
     """`src` copied to `dst` with parts replaced or added: bytes (stored as they are when
     over a MiB), or an int = that many MiB of zeros, streamed (the zip holds a few MB,
     unzipping gives gigabytes)."""
+    replace = replace or {}
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as out:
         for info in zin.infolist():
             if info.filename not in replace:
@@ -255,7 +256,7 @@ def test_a_hard_link_is_not_broken_silently(tmp_path):
 # ---- two refreshes, backups, a kill --------------------------------------------------
 
 def holds_lock(pid: int) -> bool:
-    return any(f" FLOCK " in line and f" {pid} " in line
+    return any(" FLOCK " in line and f" {pid} " in line
                for line in Path("/proc/locks").read_text().splitlines())
 
 

@@ -16,7 +16,6 @@ import pytest
 from kpi_reports import formatting as f
 from kpi_reports import load_settings, load_workbook, monthly_history
 from kpi_reports.mail import mail_summary
-from kpi_reports.report import render_scorecards
 from kpi_reports.report.render import SUBSET_FALLBACK
 
 MONTH = dt.date(2026, 10, 1)

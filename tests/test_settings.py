@@ -164,7 +164,7 @@ def test_every_key_of_the_bundled_file_is_changed_by_the_test_below():
 
 def test_each_default_in_the_bundled_file_takes_effect(changed_defaults):
     settings = load_settings()
-    for _, old, new, read, want in CHANGED_DEFAULTS:
+    for _, _old, new, read, want in CHANGED_DEFAULTS:
         assert read(settings) == want, new
 
 
