@@ -25,6 +25,9 @@ import pandas as pd
 from .settings import MetricDef, Settings
 
 if TYPE_CHECKING:
+    from .engine.coaching import FocusItem, Leaderboard, TeamTotals
+    from .engine.deals import Eligibility
+    from .engine.plan import Plan
     from .model import Problem
 
 FIELDS = ("numerator", "denominator", "rate", "rank")      # arrays per (day, metric, agent)
@@ -39,7 +42,9 @@ class KpiHistory(Sequence["KpiResult"]):
     agents counted in the benchmark; NaN = not ranked): shape (days, metrics, agents).
     average, top10 (NaN when no agent is counted), ranked (agents counted): (days, metrics).
     counts: the activity window's sum of each count column (calls, contacts, ...,
-    closed_volume), and closed_volume_ytd: shape (days, agents).
+    closed_volume), and closed_volume_ytd: shape (days, agents); trailing: each count
+    column over the plan's trailing days, shape (days, agents).
+    stale_deals: per day, the active deals without a fresh update (engine.deals.stale_deals).
     agents: index agent_id; the Agents sheet's name, email, team, annual_goal, ...
     A sequence of day views: history[-1] is the last day's KpiResult.
     """
@@ -58,10 +63,23 @@ class KpiHistory(Sequence["KpiResult"]):
     closed_volume_ytd: np.ndarray
     activity_windows: tuple[tuple[dt.date, dt.date], ...]
     data_quality: tuple[Problem, ...]
+    trailing: dict[str, np.ndarray]
+    stale_deals: tuple[pd.DataFrame, ...]
 
     @property
     def metrics(self) -> tuple[MetricDef, ...]:
         return self.settings.metrics
+
+    @cached_property
+    def small_sample(self) -> np.ndarray:
+        """(days, metrics, agents): a defined rate on fewer than [report] small_sample leads/deals/calls."""
+        return (self.denominator > 0) & (self.denominator < self.settings.report.small_sample)
+
+    @cached_property
+    def target(self) -> np.ndarray:
+        """(metrics,): the team's target rate of each metric ([targets]); NaN where none is set."""
+        targets = dict(self.settings.targets.rates)
+        return np.array([targets.get(m.id, np.nan) for m in self.metrics], dtype=float)
 
     @cached_property
     def agent_ids(self) -> list[str]:
@@ -160,6 +178,54 @@ class KpiResult:
     def closed_volume_ytd(self) -> np.ndarray:
         return self.history.closed_volume_ytd[self.t]
 
+    small_sample = property(lambda self: self.history.small_sample[self.t])
+    target = property(lambda self: self.history.target)
+
+    # What the engine's coaching modules make of the day (computed once per view, on demand;
+    # imported here, not at the top, because the engine imports this module).
+
+    @cached_property
+    def interval(self) -> tuple[np.ndarray, np.ndarray]:
+        """Wilson 95% interval (low, high) of each rate, shape (metrics, agents); NaN where undefined."""
+        from .engine.coaching import wilson
+        return wilson(self.numerator, self.denominator)
+
+    @cached_property
+    def plan(self) -> Plan:
+        """What the rest of the year needs to reach each agent's goal (engine.plan)."""
+        from .engine.plan import plan
+        return plan(self)
+
+    @cached_property
+    def eligibility(self) -> Eligibility:
+        """Each agent's lead eligibility under [eligibility], with its reason (engine.deals)."""
+        from .engine.deals import eligibility
+        return eligibility(self)
+
+    @property
+    def stale_deals(self) -> pd.DataFrame:
+        """Active deals without a fresh update, oldest first (engine.deals.stale_deals)."""
+        return self.history.stale_deals[self.t]
+
+    def agent_stale_deals(self, agent_id: str) -> pd.DataFrame:
+        frame = self.stale_deals
+        return frame[frame["agent_id"] == agent_id]
+
+    def focus(self, agent_id: str) -> list[FocusItem]:
+        """At most three metrics to work on, by what closing the gap is worth (engine.coaching)."""
+        from .engine.coaching import focus_items
+        return focus_items(self, agent_id)
+
+    def leaderboard(self, agent_ids: list[str] | None = None) -> Leaderboard:
+        """The agents ordered and ranked by [report] rank_by (engine.coaching)."""
+        from .engine.coaching import leaderboard
+        return leaderboard(self, agent_ids)
+
+    def team_totals(self, agent_ids: list[str] | None = None) -> TeamTotals:
+        """Totals, averages and goal pace of a group of agents (all: the team's goal; engine.coaching)."""
+        from .engine.coaching import team_totals
+        return team_totals(self, agent_ids)
+
     def position(self, agent_id: str) -> int:
         """The agent's index on the agents axis (KeyError for an agent not active)."""
         return self.history.position(agent_id)
@@ -207,8 +273,11 @@ class KpiResult:
                             index=pd.Index(self.settings.metric_ids, name="metric"))
 
     def to_json_dict(self) -> dict[str, Any]:
-        """The document described in SPEC.md, "Machine-readable output"."""
+        """The document described in SPEC.md, "Machine-readable output", with the coaching
+        figures added beside SPEC's keys (engine.document; README, "The JSON document")."""
+        from .engine.document import agent_extras, document_extras, metric_extras, ranks, shares
         ids, names = self.settings.metric_ids, self.history.agents["name"]
+        rank_of, share_of = ranks(self), shares(self)
         return {
             "as_of": self.as_of.isoformat(),
             "agents": [
@@ -220,19 +289,19 @@ class KpiResult:
                             "numerator": _json_number(self.numerator[j, i]),
                             "denominator": _json_number(self.denominator[j, i]),
                             "value": _json_float(self.rate[j, i]),
-                        }
+                        } | metric_extras(self, i, j)
                         for j, metric_id in enumerate(ids)
                     },
-                }
+                } | agent_extras(self, i, rank_of, share_of)
                 for i, agent_id in enumerate(self.agent_ids)
             ],
             "benchmarks": {
                 metric_id: {"average": _json_float(self.average[j]), "top10": _json_float(self.top10[j]),
-                            "agents": int(self.ranked[j])}
+                            "agents": int(self.ranked[j]), "target": _json_float(self.target[j])}
                 for j, metric_id in enumerate(ids)
             },
             "data_quality": [p.as_json() for p in self.history.data_quality],
-        }
+        } | document_extras(self)
 
 
 @dataclass(frozen=True, eq=False)

@@ -30,6 +30,7 @@ BUILT_IN = "built-in defaults"
 # gigabytes (rolling_days = 10000000) or overflow a date. Documented in the TOML.
 MAX_DAYS = 3660            # ten years: windows, play-out days, update ages
 MAX_COUNT = 1_000_000      # sample sizes and mail caps
+RANK_BY_OTHER = ("name", "closed_volume_ytd")     # [report] rank_by, besides a metric id
 
 
 class Invalid(ValueError):
@@ -116,6 +117,25 @@ class Report:
     """The scorecards and team summary."""
 
     movers_min_sample: int = whole(0, MAX_COUNT)
+    small_sample: int = whole(1, MAX_COUNT)
+    rank_by: str = text(required=True)          # checked against the enabled metrics
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The plan to the annual goal: the window the agent's own ratios and price come from."""
+
+    trailing_days: int = whole(1, MAX_DAYS)
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    """The lead-eligibility rule on one metric: at or above eligible_at is eligible, below
+    it at risk, below not_eligible_below not eligible."""
+
+    metric: str = text()                        # an enabled metric; "" = no eligibility rule
+    eligible_at: float = number(0, 1)
+    not_eligible_below: float = number(0, 1)
 
 
 @dataclass(frozen=True)
@@ -149,8 +169,8 @@ class Smtp:
     retry_delay_seconds: float = number(0, 300)
 
 
-SECTIONS: dict[str, type] = {"windows": Windows, "benchmarks": Benchmarks, "report": Report,
-                             "dashboard": Dashboard, "mail": Mail, "smtp": Smtp}
+SECTIONS: dict[str, type] = {"windows": Windows, "benchmarks": Benchmarks, "report": Report, "plan": Plan,
+                             "eligibility": Eligibility, "dashboard": Dashboard, "mail": Mail, "smtp": Smtp}
 S = TypeVar("S")
 
 
@@ -277,6 +297,50 @@ def _enabled(metric_id: str, table: dict[str, Any], where: str) -> bool:
     return value
 
 
+# ------------------------------------------------------------------ targets
+
+TEAM_GOAL = "team_goal"
+
+
+@dataclass(frozen=True)
+class Targets:
+    """What the team expects: its annual volume goal (0 = none) and a target per metric."""
+
+    team_goal: float
+    rates: tuple[tuple[str, float], ...]      # (metric id, target rate 0..1), settings order
+
+    def rate(self, metric_id: str) -> float | None:
+        return dict(self.rates).get(metric_id)
+
+
+def _targets(table: dict[str, Any], metrics: tuple[MetricDef, ...], data: dict[str, Any], where: str) -> Targets:
+    """[targets]: team_goal in dollars, then `metric_id = rate` for enabled metrics."""
+    enabled = [m.id for m in metrics]
+    for key in table:
+        if key == TEAM_GOAL or key in enabled:
+            continue
+        if key in data.get("metrics", {}):
+            raise UserError(f"{where}: [targets] {key} is a metric switched off "
+                            f"([metrics.{key}] enabled = false); remove the target or switch it on.")
+        raise UserError(f"{where}: unknown setting {key!r} in [targets]; "
+                        f"{_did_you_mean(key, [TEAM_GOAL, *enabled])}")
+    goal = _checked(partial(_number, 0, 1e13), table[TEAM_GOAL], where, "targets", TEAM_GOAL)
+    rates = tuple((m, _checked(partial(_number, 0, 1), table[m], where, "targets", m)) for m in enabled if m in table)
+    return Targets(team_goal=goal, rates=rates)
+
+
+def _enabled_metric(value: str, what: str, data: dict[str, Any], metrics: tuple[MetricDef, ...], where: str,
+                    also: tuple[str, ...] = ()) -> None:
+    """A setting naming a metric must name an enabled one (or one of `also`)."""
+    enabled = [m.id for m in metrics]
+    if value in enabled or value in also:
+        return
+    if value in data.get("metrics", {}):
+        raise UserError(f"{where}: {what} {value!r} is switched off "
+                        f"([metrics.{value}] enabled = false); use one of: {', '.join([*also, *enabled])}.")
+    raise UserError(f"{where}: {what} {value!r} is not a metric; {_did_you_mean(value, [*also, *enabled])}")
+
+
 # ------------------------------------------------------------------ the whole file
 
 @dataclass(frozen=True)
@@ -286,10 +350,13 @@ class Settings:
     windows: Windows
     benchmarks: Benchmarks
     report: Report
+    plan: Plan
+    eligibility: Eligibility
     dashboard: Dashboard
     mail: Mail
     smtp: Smtp
     metrics: tuple[MetricDef, ...]
+    targets: Targets
     source: str = BUILT_IN
 
     @property
@@ -328,8 +395,8 @@ def _check_keys(user: dict[str, Any], where: str) -> None:
             raise UserError(f"{where}: unknown setting {key!r} in [{section}]; "
                             f"{_did_you_mean(key, sorted(known))} `kpi-reports settings` lists every setting.")
 
-    unknown("top level", set(user), {*SECTIONS, "metrics"})
-    for name in (*SECTIONS, "metrics"):
+    unknown("top level", set(user), {*SECTIONS, "metrics", "targets"})
+    for name in (*SECTIONS, "metrics", "targets"):
         if not isinstance(user.get(name, {}), dict):
             raise UserError(f"{where}: {name} must be a section, [{name}], with its keys below it.")
     if "password" in user.get("smtp", {}):
@@ -356,17 +423,17 @@ def _check_kind_keys(user: dict[str, Any], merged: dict[str, Any], where: str) -
                             f"{kind} metrics, which use {', '.join(KIND_KEYS[kind])}.")
 
 
-def _chart_metric(dashboard: Dashboard, data: dict[str, Any], metrics: tuple[MetricDef, ...],
-                  where: str) -> None:
-    metric_id = dashboard.chart_metric
-    enabled = [m.id for m in metrics]
-    if metric_id in enabled:
-        return
-    if metric_id in data.get("metrics", {}):
-        raise UserError(f"{where}: [dashboard] chart_metric {metric_id!r} is switched off "
-                        f"([metrics.{metric_id}] enabled = false); chart one of: {', '.join(enabled)}.")
-    raise UserError(f"{where}: [dashboard] chart_metric {metric_id!r} is not a metric; "
-                    f"{_did_you_mean(metric_id, enabled)}")
+def _metric_settings(sections: dict[str, Any], data: dict[str, Any], metrics: tuple[MetricDef, ...],
+                     where: str) -> None:
+    """Settings that name a metric must name an enabled one; the eligibility bands must nest."""
+    _enabled_metric(sections["dashboard"].chart_metric, "[dashboard] chart_metric", data, metrics, where)
+    _enabled_metric(sections["report"].rank_by, "[report] rank_by", data, metrics, where, RANK_BY_OTHER)
+    rule = sections["eligibility"]
+    if rule.metric:
+        _enabled_metric(rule.metric, "[eligibility] metric", data, metrics, where, ("",))
+    if rule.not_eligible_below > rule.eligible_at:
+        raise UserError(f"{where}: [eligibility] not_eligible_below ({rule.not_eligible_below:g}) must not be "
+                        f"above eligible_at ({rule.eligible_at:g}).")
 
 
 def _defaults_text() -> str:
@@ -391,8 +458,9 @@ def settings_from_dict(data: dict[str, Any], source: str = BUILT_IN) -> Settings
         if _enabled(mid, table, source)
     )
     sections: dict[str, Any] = {name: section_from_table(cls, data[name], source, name) for name, cls in SECTIONS.items()}
-    _chart_metric(sections["dashboard"], data, metrics, source)
-    return Settings(**sections, metrics=metrics, source=source)
+    _metric_settings(sections, data, metrics, source)
+    targets = _targets(data["targets"], metrics, data, source)
+    return Settings(**sections, metrics=metrics, targets=targets, source=source)
 
 
 def _read_text(path: Path) -> str:

@@ -64,4 +64,4 @@ def test_min_denominator_setting_excludes_small_samples(write_workbook, tmp_path
 def test_no_agent_with_a_value_gives_null_benchmarks(write_workbook):
     result = compute(load_workbook(write_workbook()), AS_OF)
     doc = result.to_json_dict()
-    assert doc["benchmarks"]["offers_sign_rate_28d"] == {"average": None, "top10": None, "agents": 0}
+    assert doc["benchmarks"]["offers_sign_rate_28d"] == {"average": None, "top10": None, "agents": 0, "target": None}

@@ -27,7 +27,8 @@ def test_json_is_the_spec_document(sample):
     assert out.exit_code == 0
     doc = json.loads(out.stdout)
     engine = compute(load_workbook(sample), SAMPLE_END)
-    assert set(doc) == {"as_of", "agents", "benchmarks", "data_quality"}
+    assert set(doc) == {"as_of", "agents", "benchmarks", "data_quality",            # SPEC's keys
+                        "plan", "leaderboard", "team", "teams"}                    # added (README)
     assert doc["as_of"] == "2026-10-31"
     metric_ids = list(engine.settings.metric_ids)
     assert [a["agent_id"] for a in doc["agents"]] == list(engine.agents.index)
@@ -37,7 +38,7 @@ def test_json_is_the_spec_document(sample):
             row = engine.value(agent["agent_id"], metric_id)
             assert (m["numerator"], m["denominator"]) == (row.numerator, row.denominator)
             assert m["value"] is None if row.denominator == 0 else m["value"] == pytest.approx(row.value)
-    assert set(doc["benchmarks"]["schedule_rate_14d"]) == {"average", "top10", "agents"}
+    assert set(doc["benchmarks"]["schedule_rate_14d"]) == {"average", "top10", "agents", "target"}
     assert {"sheet": "Leads", "row": 12, "column": "Met", "problem": "before Matched"} in doc["data_quality"]
 
 

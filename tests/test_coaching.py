@@ -61,12 +61,11 @@ def test_gap_to_the_average_is_undefined_where_the_rate_is(months):
     assert math.isnan(g[contract, 2])                           # A03: no appointment, no contract rate
 
 
-def test_focus_lists_metrics_below_the_average_biggest_gap_first(months):
-    oct_ = months[-1]
-    assert [(m.id, round(gap, 4)) for m, gap in focus(oct_, "A01")] == [
-        ("contract_rate", -0.3333), ("contact_rate", -0.0667)]
+def test_focus_lists_metrics_below_the_average_on_a_full_sample(months):
+    oct_ = months[-1]          # small_sample = 5: A01's 1 of 3 contracts, A03's 2 calls are too few
+    assert [(m.id, round(gap, 4)) for m, gap in focus(oct_, "A01")] == [("contact_rate", -0.0667)]
     assert [m.id for m, _ in focus(oct_, "A02")] == ["contact_rate"]
-    assert [(m.id, round(gap, 4)) for m, gap in focus(oct_, "A03")] == [("appointment_rate", -0.3333)]
+    assert focus(oct_, "A03") == []                             # 0 of 2 appointments: a small sample
 
 
 def test_movers_need_the_minimum_sample_in_both_months(months):
@@ -76,8 +75,14 @@ def test_movers_need_the_minimum_sample_in_both_months(months):
     assert [(m.agent_id, m.metric.id, round(m.change, 4)) for m in found.down] == [("A02", "contact_rate", -0.1)]
 
 
+def test_movers_also_need_more_than_a_small_sample(team, tmp_path):
+    (tmp_path / "s.toml").write_text("[report]\nmovers_min_sample = 2\n")       # small_sample stays 5
+    h = monthly_history(team, dt.date(2026, 10, 1), 2, load_settings(tmp_path / "s.toml"))
+    assert [(m.agent_id, m.metric.id) for m in movers(h, h.agent_ids).up] == [("A01", "contact_rate")]
+
+
 def test_movers_min_sample_is_the_settings(team, tmp_path):
-    (tmp_path / "s.toml").write_text("[report]\nmovers_min_sample = 2\n")
+    (tmp_path / "s.toml").write_text("[report]\nmovers_min_sample = 2\nsmall_sample = 2\n")
     h = monthly_history(team, dt.date(2026, 10, 1), 2, load_settings(tmp_path / "s.toml"))
     found = movers(h, h.agent_ids)
     assert [(m.agent_id, m.metric.id, round(m.change, 4)) for m in found.up] == [
@@ -91,7 +96,7 @@ def test_mail_headline_says_undefined_and_the_goal(months):
     assert lines == [("Portal updates", "— (network average —)"),
                      ("14-day schedule rate", "— (network average —)"),
                      ("Closed volume 2026 to date", "$400,000 of your $1,200,000 goal")]
-    assert tip == months.settings.metric("contract_rate").tip
+    assert tip == months.settings.metric("contact_rate").tip     # 1 of 3 contracts: too few for a tip
     lines, tip = mail_summary(months[-1], "A02")
     assert lines[-1] == ("Closed volume 2026 to date", "$0")
     assert tip == "Call at the hours your leads pick up, and follow every missed call with a text the same day."

@@ -136,4 +136,4 @@ def test_a_team_with_no_active_agent_gets_empty_results_not_a_crash(write_workbo
     path = write_workbook(agents=[{"Agent ID": "A01", "Name": "Dana", "Active": "No"}])
     doc = compute(load_workbook(path), AS_OF).to_json_dict()
     assert doc["agents"] == []
-    assert doc["benchmarks"]["schedule_rate_14d"] == {"average": None, "top10": None, "agents": 0}
+    assert doc["benchmarks"]["schedule_rate_14d"] == {"average": None, "top10": None, "agents": 0, "target": None}

@@ -109,15 +109,17 @@ def test_funnel_and_goal_match_the_engine(sample):
         assert "Oct 1 – Oct 31, 2026" in text
 
 
-def test_focus_lists_tips_below_average_biggest_gap_first(sample):
+def test_focus_lists_tips_below_average_most_worth_first(sample):
     run, result, *_ = sample
-    for agent_id in ("A01", "A09"):
-        values = result.agent_values(agent_id)["value"]
-        gaps = (values - result.benchmarks["average"]).dropna()
-        below = gaps[gaps < 0].sort_values()
+    for agent_id in ("A01", "A10"):         # A10: contact before contract by worth, not by gap
+        row = result.agent_values(agent_id)
+        gaps = (row["value"] - result.benchmarks["average"])[row["denominator"] >= 5].dropna()   # small_sample
+        below = gaps[gaps < 0]
+        worth = (-below * row["denominator"][below.index]).sort_values(ascending=False)
+        below = below[worth.index[:3]]                       # at most three, most worth first
         text = flat(pdf_text(run.scorecards[agent_id])).split("Focus for next month")[1]
         assert len(below) > 0
-        for k, mid in enumerate(below.index, start=1):      # the list is numbered in gap order
+        for k, mid in enumerate(below.index, start=1):
             m = result.settings.metric(mid)
             assert f"{k}. {m.label} {f.points(below[mid])} vs Average" in text
             assert m.tip.split()[0] in text

@@ -1,4 +1,5 @@
 """The settings file: defaults, overrides, a team's own metric, and mistakes named plainly."""
+import datetime as dt
 import subprocess
 import sys
 import tomllib
@@ -84,11 +85,35 @@ def test_a_metric_can_be_switched_off(tmp_path):
     ("[metrics.x]\nkind = \"cohort\"\nevent = \"Met\"\nplay_out_days = 3\nlead_types = [\"Renter\"]\n",
      "unknown lead type(s) ['Renter']"),
     ("[windows\n", "is not valid TOML"),
+    ("[targets]\ncontact_rat = 0.25\n", "unknown setting 'contact_rat' in [targets]; did you mean contact_rate?"),
+    ("[targets]\ncontact_rate = 25\n", "[targets] contact_rate must be a number, 0 to 1 (found 25)"),
+    ("[targets]\nteam_goal = \"lots\"\n", "[targets] team_goal must be a number"),
+    ("[targets]\ncontract_rate = 0.3\n[metrics.contract_rate]\nenabled = false\n",
+     "[targets] contract_rate is a metric switched off ([metrics.contract_rate] enabled = false)"),
+    ("targets = 5\n", "targets must be a section, [targets], with its keys below it"),
+    ("[report]\nrank_by = \"volume\"\n", "[report] rank_by 'volume' is not a metric; known:"),
+    ("[report]\nsmall_sample = 0\n", "[report] small_sample must be a whole number, 1 to 1000000 (found 0)"),
+    ("[eligibility]\nmetric = \"portal_updates\"\n",
+     "[eligibility] metric 'portal_updates' is not a metric; did you mean portal_update_rate?"),
+    ("[metrics.portal_update_rate]\nenabled = false\n",
+     "[eligibility] metric 'portal_update_rate' is switched off ([metrics.portal_update_rate] enabled = false)"),
+    ("[eligibility]\nnot_eligible_below = 0.8\neligible_at = 0.5\n",
+     "[eligibility] not_eligible_below (0.8) must not be above eligible_at (0.5)."),
+    ("[plan]\ntrailing_days = 0\n", "[plan] trailing_days must be a whole number, 1 to 3660 (found 0)"),
 ])
 def test_mistakes_are_named(tmp_path, text, words):
     with pytest.raises(UserError) as err:
         load_settings(write(tmp_path, text))
     assert words in str(err.value)
+
+
+def test_targets_follow_the_metrics_order_and_eligibility_can_be_off(tmp_path):
+    settings = load_settings(write(tmp_path, "[targets]\nteam_goal = 100000000\ncontract_rate = 0.3\n"
+                                             "contact_rate = 0.25\n[eligibility]\nmetric = \"\"\n"
+                                             "[metrics.portal_update_rate]\nenabled = false\n"))
+    assert settings.targets.team_goal == 100_000_000
+    assert settings.targets.rates == (("contact_rate", 0.25), ("contract_rate", 0.3))
+    assert settings.eligibility.metric == ""
 
 
 def test_missing_file_is_named(tmp_path):
@@ -111,6 +136,16 @@ CHANGED_DEFAULTS = [
     ("dashboard.chart_metric", "chart_metric = \"schedule_rate_14d\"", "chart_metric = \"contact_rate\"",
      lambda s: s.dashboard.chart_metric, "contact_rate"),
     ("report.movers_min_sample", "movers_min_sample = 5 ", "movers_min_sample = 9 ", lambda s: s.report.movers_min_sample, 9),
+    ("report.small_sample", "small_sample = 5 ", "small_sample = 2 ", lambda s: s.report.small_sample, 2),
+    ("report.rank_by", 'rank_by = "closed_volume_ytd"', 'rank_by = "contact_rate"', lambda s: s.report.rank_by,
+     "contact_rate"),
+    ("plan.trailing_days", "trailing_days = 365 ", "trailing_days = 90 ", lambda s: s.plan.trailing_days, 90),
+    ("eligibility.metric", 'metric = "portal_update_rate"', 'metric = "appointment_rate"',
+     lambda s: s.eligibility.metric, "appointment_rate"),
+    ("eligibility.eligible_at", "eligible_at = 1.0 ", "eligible_at = 0.9 ", lambda s: s.eligibility.eligible_at, 0.9),
+    ("eligibility.not_eligible_below", "not_eligible_below = 0.0 ", "not_eligible_below = 0.5 ",
+     lambda s: s.eligibility.not_eligible_below, 0.5),
+    ("targets.team_goal", "team_goal = 0\n", "team_goal = 5000000\n", lambda s: s.targets.team_goal, 5_000_000),
     ("mail.from", 'from = ""', 'from = "Team KPIs <kpi@team.example>"', lambda s: s.mail.sender, "Team KPIs <kpi@team.example>"),
     ("mail.subject", 'subject = "Your {month} scorecard"', 'subject = "KPIs for {month}"', lambda s: s.mail.subject, "KPIs for {month}"),
     ("mail.leaders", "[mail.leaders]\n", '[mail.leaders]\nNorth = "north@team.example"\n',
@@ -200,6 +235,25 @@ def test_changed_defaults_reach_the_engine_and_the_dashboard(changed_defaults, w
     assert "contract_rate" not in result.settings.metric_ids
     layout = build_layout(result)
     assert layout.chart.title.startswith("Contact rate (calls to contacts) by agent")
+
+
+def test_changed_coaching_defaults_reach_the_engine(changed_defaults, write_workbook):
+    path = write_workbook(activity=[
+        {"Date": days_before(100), "Agent ID": "A01", "Calls": 1000, "Contacts": 1},   # outside 90 days
+        {"Date": days_before(1), "Agent ID": "A01", "Calls": 10, "Contacts": 5, "Appointments": 1},
+        {"Date": days_before(1), "Agent ID": "A02", "Calls": 10, "Contacts": 2, "Appointments": 1,
+         "Closed Volume": 100_000},
+    ])
+    settings = load_settings()
+    result = compute(load_workbook(path, settings), AS_OF, settings)
+    appointments = result.metric_position("appointment_rate")
+    assert result.small_sample[appointments].tolist() == [False, False]            # 1 of 5, 1 of 2: not below 2
+    assert result.leaderboard().agent_ids == ["A01", "A02"]                         # contact rate 50% > 20%
+    assert result.plan.trailing == (AS_OF - dt.timedelta(days=89), AS_OF)
+    assert result.plan.steps["contact_ratio"].sample.tolist() == [10, 10]
+    assert result.eligibility.status == ["not eligible", "at risk"]                  # 1 of 5 < 50%; 1 of 2
+    assert result.eligibility.reason[0] == "Appointment rate 20% (1 of 5 contacts); below 50%"
+    assert result.team_totals().pace.goal == 5_000_000
 
 
 # ------------------------------------------------------------------ the real command line

@@ -1,9 +1,11 @@
 """Figures derived from the metrics, for the reader: what to work on and how the year goes.
 
-Gap to the Average, the focus order, the biggest movers since the previous month-end,
-pace to the annual goal and the mail's headline figures are computed here once, from a
-KpiHistory or one day of it, so that every face (scorecard, team summary, mail) shows
-the same and only formats. Undefined stays undefined: NaN in, NaN (or nothing) out.
+Gap to the Average and whether it is clear of chance (Wilson interval), the focus items,
+the biggest movers since the previous month-end, pace to the annual goal, the ranked
+leaderboard with team totals, and the mail's headline figures are computed here once,
+from a KpiHistory or one day of it, so that every face (scorecard, team summary, mail)
+shows the same and only formats. Undefined stays undefined: NaN in, NaN (or nothing) out.
+A small sample (a denominator below [report] small_sample) drives no focus item and no mover.
 """
 from __future__ import annotations
 
@@ -15,10 +17,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..benchmarks import benchmark_arrays
 from ..result import KpiHistory, KpiResult
 from ..settings import MetricDef
 
 MOVERS_LIMIT = 5
+FOCUS_LIMIT = 3
+WILSON_Z = 1.959963984540054          # a 95% interval
 
 
 # ------------------------------------------------------------------ gaps and focus
@@ -28,15 +33,56 @@ def gaps(result: KpiResult) -> np.ndarray:
     return result.rate - result.average[:, None]
 
 
-def focus(result: KpiResult, agent_id: str) -> list[tuple[MetricDef, float]]:
-    """The metrics where the agent is below the Average, biggest gap first (gap < 0).
+def wilson(numerator: np.ndarray, denominator: np.ndarray, z: float = WILSON_Z) -> tuple[np.ndarray, np.ndarray]:
+    """The Wilson score interval (low, high) of each rate; NaN where the rate is undefined or not
+    a share (a ratio above 1, such as more contacts than calls, has no binomial interval)."""
+    n = np.asarray(denominator, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = np.asarray(numerator, dtype=float) / n
+        z2n = z * z / n
+        centre = (p + z2n / 2) / (1 + z2n)
+        half = z / (1 + z2n) * np.sqrt(p * (1 - p) / n + z2n / (4 * n))
+    share = (n > 0) & (p >= 0) & (p <= 1)
+    return np.where(share, centre - half, np.nan), np.where(share, centre + half, np.nan)
 
-    Ties keep the settings' order of the metrics.
+
+@dataclass(frozen=True)
+class FocusItem:
+    """A metric to work on: below the Average on a full sample.
+
+    gap: rate - Average (< 0); worth: what closing it would bring, -gap x the agent's
+    denominator (successes: meetings scheduled, contacts made, deals updated ...);
+    clear: the Average lies outside the rate's Wilson 95% interval (the gap is not chance).
     """
-    gap = gaps(result)[:, result.position(agent_id)]
-    below = np.flatnonzero(gap < 0)                     # NaN compares False: undefined is no gap
-    order = below[np.argsort(gap[below], kind="stable")]
-    return [(result.metrics[j], float(gap[j])) for j in order]
+
+    metric: MetricDef
+    gap: float
+    worth: float
+    clear: bool
+
+    @property
+    def tip(self) -> str:
+        return self.metric.tip
+
+
+def focus_items(result: KpiResult, agent_id: str, limit: int = FOCUS_LIMIT) -> list[FocusItem]:
+    """Metrics where the agent is below the Average on a full sample, most worth first, at most `limit`.
+
+    Equal worth: the bigger gap first, then the settings' order of the metrics.
+    """
+    i = result.position(agent_id)
+    gap = gaps(result)[:, i]
+    below = np.flatnonzero((gap < 0) & ~result.small_sample[:, i])      # NaN compares False
+    worth = -gap * result.denominator[:, i]
+    order = below[np.lexsort((below, gap[below], -worth[below]))][:limit]
+    low, high = result.interval
+    clear = (result.average < low[:, i]) | (result.average > high[:, i])
+    return [FocusItem(result.metrics[j], float(gap[j]), float(worth[j]), bool(clear[j])) for j in order]
+
+
+def focus(result: KpiResult, agent_id: str) -> list[tuple[MetricDef, float]]:
+    """(metric, gap) of the focus items: see focus_items."""
+    return [(item.metric, item.gap) for item in focus_items(result, agent_id)]
 
 
 # ------------------------------------------------------------------ the annual goal
@@ -100,14 +146,14 @@ def movers(history: KpiHistory, agent_ids: Sequence[str], limit: int = MOVERS_LI
     """The largest rises and falls of any of the agents' rates since the history's previous day.
 
     A change counts only when both days' samples (denominators) reach the settings'
-    movers_min_sample: "0 of 1 -> 1 of 1" is not a move. Equal changes keep the order of
-    `agent_ids`, then of the metrics.
+    movers_min_sample and are no small sample: "0 of 1 -> 1 of 1" is not a move. Equal
+    changes keep the order of `agent_ids`, then of the metrics.
     """
     if len(history) < 2:
         return Movers([], [], None)
     agents = [history.position(a) for a in agent_ids]
     now, before = history.rate[-1][:, agents].T, history.rate[-2][:, agents].T       # (agents, metrics)
-    enough = history.settings.report.movers_min_sample
+    enough = max(history.settings.report.movers_min_sample, history.settings.report.small_sample)
     sampled = (history.denominator[-1][:, agents].T >= enough) & (history.denominator[-2][:, agents].T >= enough)
     delta = np.where(sampled, now - before, np.nan)
     flat = np.argsort(np.where(np.isnan(delta), 0, delta), axis=None, kind="stable")
@@ -119,6 +165,90 @@ def movers(history: KpiHistory, agent_ids: Sequence[str], limit: int = MOVERS_LI
     up = [move(k) for k in flat[::-1][:limit] if delta.flat[k] > 0]
     down = [move(k) for k in flat[:limit] if delta.flat[k] < 0]
     return Movers(up, down, history.days[-2])
+
+
+# ------------------------------------------------------------------ the leaderboard and team rows
+
+@dataclass(frozen=True)
+class Leaderboard:
+    """Agents in leaderboard order by [report] rank_by, with their rank and the value ranked on.
+
+    by: "name" (alphabetical, no rank), "closed_volume_ytd" or a metric id. rank: 1 = best,
+    ties share a rank ("1224"); NaN for an agent not counted (undefined rate, or a sample
+    below [benchmarks] min_denominator), listed after the ranked ones by name.
+    """
+
+    by: str
+    agent_ids: list[str]
+    rank: np.ndarray
+    value: np.ndarray
+
+    def rank_of(self, agent_id: str) -> float:
+        return float(self.rank[self.agent_ids.index(agent_id)])
+
+
+def leaderboard(result: KpiResult, agent_ids: list[str] | None = None) -> Leaderboard:
+    """The given agents (default: all) ranked among themselves by [report] rank_by."""
+    ids = list(result.agent_ids if agent_ids is None else agent_ids)
+    pos = np.array([result.position(a) for a in ids], dtype=np.int64)
+    by = result.settings.report.rank_by
+    if by == "name":
+        value, counted = np.full(len(ids), np.nan), np.zeros(len(ids), dtype=bool)
+    elif by == "closed_volume_ytd":
+        value, counted = result.closed_volume_ytd[pos], np.ones(len(ids), dtype=bool)
+    else:
+        j = result.metric_position(by)
+        value, counted = result.rate[j, pos], _counted(result)[j, pos]
+    rank = benchmark_arrays(value[None], counted[None], result.settings.top_percent)[3][0] if len(ids) \
+        else np.zeros(0)
+    names = result.history.agents["name"].to_numpy()[pos].astype(str)
+    order = np.lexsort((np.array(ids, dtype=str), np.char.lower(names), np.where(np.isnan(rank), np.inf, rank)))
+    return Leaderboard(by, [ids[k] for k in order], rank[order], value[order])
+
+
+def _counted(result: KpiResult) -> np.ndarray:
+    """(metrics, agents): the agents SPEC's benchmarks count (a defined rate on enough sample)."""
+    den = result.denominator
+    return (den > 0) & (den >= result.settings.min_denominator)
+
+
+@dataclass(frozen=True)
+class TeamTotals:
+    """A group of agents (the whole team, or one Team of the Agents sheet) as one row.
+
+    counts: the activity window's sums (calls ... closed_volume); closed_volume_ytd and,
+    per agent (in `agent_ids` order), share of it; average: each metric's Average over the
+    group (SPEC's rule); pace: against [targets] team_goal (whole team only; None when no
+    goal is set or for a part of the team).
+    """
+
+    agent_ids: list[str]
+    counts: dict[str, float]
+    closed_volume_ytd: float
+    share: np.ndarray
+    average: np.ndarray
+    pace: GoalPace | None
+
+
+def team_totals(result: KpiResult, agent_ids: list[str] | None = None) -> TeamTotals:
+    """Totals and averages of the given agents (default: all, with the team goal's pace)."""
+    ids = list(result.agent_ids if agent_ids is None else agent_ids)
+    pos = np.array([result.position(a) for a in ids], dtype=np.int64)
+    counts = {c: float(sums[result.t, pos].sum()) for c, sums in result.history.counts.items()}
+    ytd_each = result.closed_volume_ytd[pos]
+    ytd = float(ytd_each.sum())
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = ytd_each / ytd if ytd > 0 else np.full(len(ids), np.nan)
+    average = benchmark_arrays(result.rate[:, pos], _counted(result)[:, pos], result.settings.top_percent)[0]
+    pace = goal_pace(ytd, result.settings.targets.team_goal, result.as_of) if agent_ids is None else None
+    return TeamTotals(ids, counts, ytd, share, average, pace)
+
+
+def teams(result: KpiResult) -> dict[str, list[str]]:
+    """Each Team of the Agents sheet (blank: "") and its active agents, in workbook order."""
+    agents = result.history.agents
+    names = agents["team"].fillna("").astype(str) if "team" in agents else pd.Series("", index=agents.index)
+    return {team: list(members) for team, members in names.index.to_series().groupby(names.to_numpy(), sort=False)}
 
 
 # ------------------------------------------------------------------ the mail's headline
@@ -139,10 +269,11 @@ def headline(result: KpiResult, agent_id: str, metrics: int = 2) -> Headline:
     rates = [(m, float(result.rate[j, i]), float(result.average[j]))
              for j, m in enumerate(result.metrics[:metrics])]
     goal = result.history.agents["annual_goal"].iat[i]
-    tips = [m.tip for m, _ in focus(result, agent_id) if m.tip]
+    tips = [item.tip for item in focus_items(result, agent_id) if item.tip]
     return Headline(rates, float(result.closed_volume_ytd[i]), math.nan if pd.isna(goal) else float(goal),
                     tips[0] if tips else None)
 
 
-__all__ = ["GoalPace", "Headline", "Move", "Movers", "agent_goal_pace", "focus", "gaps", "goal_pace",
-           "headline", "movers", "year_elapsed"]
+__all__ = ["FocusItem", "GoalPace", "Headline", "Leaderboard", "Move", "Movers", "TeamTotals", "agent_goal_pace",
+           "focus", "focus_items", "gaps", "goal_pace", "headline", "leaderboard", "movers", "team_totals", "teams",
+           "wilson", "year_elapsed"]

@@ -12,6 +12,7 @@ from ..benchmarks import benchmark_arrays
 from ..model import TeamData
 from ..result import KpiHistory, KpiResult
 from ..settings import MetricDef, Settings, load_settings
+from .deals import stale_deals
 from .windows import ActivityWindow, WindowSums, window_arrays
 
 NOT_ATTRIBUTES = ["agent_id", "active", "leader", "row"]     # Agents columns a result leaves out
@@ -43,13 +44,14 @@ def history(team: TeamData, days: Sequence[dt.date], settings: Settings | None =
         days=days, settings=settings, agents=agents.drop(columns=NOT_ATTRIBUTES),
         numerator=sums.numerator, denominator=sums.denominator, rate=value, rank=rank,
         average=average, top10=top, ranked=ranked, counts=sums.counts, closed_volume_ytd=sums.closed_volume_ytd,
-        activity_windows=tuple(zip(sums.activity_starts, days)), data_quality=tuple(team.problems))
+        activity_windows=tuple(zip(sums.activity_starts, days)), data_quality=tuple(team.problems),
+        trailing=sums.trailing, stale_deals=stale_deals(team, days, pd.Index(agents["agent_id"]), settings))
 
 
 def _no_sums(n_metrics: int, n_agents: int) -> WindowSums:
     """The sums of no day at all (history of an empty list of days)."""
     empty = np.zeros((0, n_metrics, n_agents))
-    return WindowSums(empty, empty.copy(), {}, np.zeros((0, n_agents)), ())
+    return WindowSums(empty, empty.copy(), {}, np.zeros((0, n_agents)), (), {})
 
 
 def compute(team: TeamData, as_of: dt.date, settings: Settings | None = None,

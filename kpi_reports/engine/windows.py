@@ -160,7 +160,8 @@ class WindowSums:
 
     numerator, denominator: (days, metrics, agents); counts: the activity window's sum of
     each count column, and closed_volume_ytd: (days, agents); activity_starts: the first
-    day of each day's activity window.
+    day of each day's activity window; trailing: each count column summed over the plan's
+    trailing_days ending on the day (days, agents).
     """
 
     numerator: np.ndarray
@@ -168,6 +169,7 @@ class WindowSums:
     counts: dict[str, np.ndarray]
     closed_volume_ytd: np.ndarray
     activity_starts: tuple[dt.date, ...]
+    trailing: dict[str, np.ndarray]
 
 
 def window_arrays(team: TeamData, days: Sequence[dt.date], active: pd.Index, settings: Settings,
@@ -182,6 +184,9 @@ def window_arrays(team: TeamData, days: Sequence[dt.date], active: pd.Index, set
     activity_days = day_numbers(team.activity["date"])
     sums = _activity_sums(team, activity_days, count_columns, activity_codes, n, w, w.activity_max_age)
     ytd = _activity_sums(team, activity_days, ["closed_volume"], activity_codes, n, w, w.ytd_max_age)["closed_volume"]
+    trailing_age = np.full(len(days), settings.plan.trailing_days - 1, dtype=np.int64)
+    trailing = _activity_sums(team, activity_days, [column_name(c) for c in ACTIVITY_COUNTS], activity_codes, n, w,
+                              trailing_age)
     num, den = _metric_arrays(team, settings, w, active, sums)
     starts = tuple(d - dt.timedelta(days=int(age)) for d, age in zip(days, w.activity_max_age))
-    return WindowSums(num, den, sums, ytd, starts)
+    return WindowSums(num, den, sums, ytd, starts, trailing)
