@@ -7,7 +7,7 @@ import click
 
 from ..errors import UserError
 from .common import console_err, styled
-from . import demo, excel, mail, metrics, scorecards
+from . import deals, demo, excel, mail, metrics, scorecards
 
 
 class KpiGroup(click.Group):
@@ -49,6 +49,6 @@ def main(ctx: click.Context, debug: bool) -> None:
     ctx.ensure_object(dict)["debug"] = debug
 
 
-for face in (metrics, demo, excel, scorecards, mail):
+for face in (metrics, deals, demo, excel, scorecards, mail):
     for command in face.COMMANDS:
         main.add_command(command)
