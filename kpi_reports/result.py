@@ -207,14 +207,23 @@ class KpiResult:
         """Active deals without a fresh update, oldest first (engine.deals.stale_deals)."""
         return self.history.stale_deals[self.t]
 
-    def agent_stale_deals(self, agent_id: str) -> pd.DataFrame:
+    @cached_property
+    def _stale_by_agent(self) -> dict[str, pd.DataFrame]:
         frame = self.stale_deals
-        return frame[frame["agent_id"] == agent_id]
+        return {str(a): part for a, part in frame.groupby("agent_id", sort=False)}
+
+    def agent_stale_deals(self, agent_id: str) -> pd.DataFrame:
+        """The agent's stale deals, oldest first (an empty frame when none)."""
+        return self._stale_by_agent.get(agent_id, self.stale_deals.iloc[:0])
+
+    @cached_property
+    def _focus(self) -> list[list[FocusItem]]:
+        from .engine.coaching import focus_all
+        return focus_all(self)
 
     def focus(self, agent_id: str) -> list[FocusItem]:
         """At most three metrics to work on, by what closing the gap is worth (engine.coaching)."""
-        from .engine.coaching import focus_items
-        return focus_items(self, agent_id)
+        return self._focus[self.position(agent_id)]
 
     def leaderboard(self, agent_ids: list[str] | None = None) -> Leaderboard:
         """The agents ordered and ranked by [report] rank_by (engine.coaching)."""
@@ -275,9 +284,9 @@ class KpiResult:
     def to_json_dict(self) -> dict[str, Any]:
         """The document described in SPEC.md, "Machine-readable output", with the coaching
         figures added beside SPEC's keys (engine.document; README, "The JSON document")."""
-        from .engine.document import agent_extras, document_extras, metric_extras, ranks, shares
+        from .engine.document import agent_extras, document_extras, metric_extras, ranks, shares, stale_json
         ids, names = self.settings.metric_ids, self.history.agents["name"]
-        rank_of, share_of = ranks(self), shares(self)
+        rank_of, share_of, stale = ranks(self), shares(self), stale_json(self)
         return {
             "as_of": self.as_of.isoformat(),
             "agents": [
@@ -292,7 +301,7 @@ class KpiResult:
                         } | metric_extras(self, i, j)
                         for j, metric_id in enumerate(ids)
                     },
-                } | agent_extras(self, i, rank_of, share_of)
+                } | agent_extras(self, i, rank_of, share_of, stale)
                 for i, agent_id in enumerate(self.agent_ids)
             ],
             "benchmarks": {

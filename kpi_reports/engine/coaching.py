@@ -65,19 +65,26 @@ class FocusItem:
         return self.metric.tip
 
 
-def focus_items(result: KpiResult, agent_id: str, limit: int = FOCUS_LIMIT) -> list[FocusItem]:
-    """Metrics where the agent is below the Average on a full sample, most worth first, at most `limit`.
+def focus_all(result: KpiResult, limit: int = FOCUS_LIMIT) -> list[list[FocusItem]]:
+    """Every agent's focus items, in the agents' order (one vector pass; see focus_items)."""
+    gap = gaps(result)                                                   # (metrics, agents)
+    below = (gap < 0) & ~result.small_sample                            # NaN compares False
+    worth = -gap * result.denominator
+    metric_index = np.broadcast_to(np.arange(len(result.metrics))[:, None], gap.shape)
+    order = np.lexsort((metric_index, np.nan_to_num(gap), -np.nan_to_num(worth), ~below), axis=0)[:limit]
+    low, high = result.interval
+    clear = (result.average[:, None] < low) | (result.average[:, None] > high)
+    return [[FocusItem(result.metrics[j], float(gap[j, i]), float(worth[j, i]), bool(clear[j, i]))
+             for j in order[:, i] if below[j, i]]
+            for i in range(len(result.agent_ids))]
+
+
+def focus_items(result: KpiResult, agent_id: str) -> list[FocusItem]:
+    """Metrics where the agent is below the Average on a full sample, most worth first, at most three.
 
     Equal worth: the bigger gap first, then the settings' order of the metrics.
     """
-    i = result.position(agent_id)
-    gap = gaps(result)[:, i]
-    below = np.flatnonzero((gap < 0) & ~result.small_sample[:, i])      # NaN compares False
-    worth = -gap * result.denominator[:, i]
-    order = below[np.lexsort((below, gap[below], -worth[below]))][:limit]
-    low, high = result.interval
-    clear = (result.average < low[:, i]) | (result.average > high[:, i])
-    return [FocusItem(result.metrics[j], float(gap[j]), float(worth[j]), bool(clear[j])) for j in order]
+    return result.focus(agent_id)
 
 
 def focus(result: KpiResult, agent_id: str) -> list[tuple[MetricDef, float]]:
@@ -274,6 +281,6 @@ def headline(result: KpiResult, agent_id: str, metrics: int = 2) -> Headline:
                     tips[0] if tips else None)
 
 
-__all__ = ["FocusItem", "GoalPace", "Headline", "Leaderboard", "Move", "Movers", "TeamTotals", "agent_goal_pace",
+__all__ = ["FocusItem", "focus_all", "GoalPace", "Headline", "Leaderboard", "Move", "Movers", "TeamTotals", "agent_goal_pace",
            "focus", "focus_items", "gaps", "goal_pace", "headline", "leaderboard", "movers", "team_totals", "teams",
            "wilson", "year_elapsed"]

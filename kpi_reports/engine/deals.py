@@ -50,43 +50,44 @@ def stale_deals(team: TeamData, days: Sequence[dt.date], active: pd.Index,
     update_day = day_numbers(team.deal_updates["updated"])
     known = (update_deal >= 0) & (update_day != NO_DAY)
     update_deal, update_day = update_deal[known], update_day[known]
-    order = np.lexsort((update_day, update_deal))                         # by deal, then day
-    update_deal, update_day = update_deal[order], update_day[order]
     frames = []
     for d in (_day(x) for x in days):          # a handful of as-of days, each one vector pass
         is_active = usable & (opened <= d) & (still_open | (closed > d))
-        last = _last_update_on_or_before(update_deal, update_day, d, len(deals))
-        age = np.where(last == NO_DAY, np.nan, d - last)
-        stale = is_active & ~(age <= metric.max_age_days)                  # NaN (never) is stale
-        frames.append(_stale_frame(deals, codes, stale, last, age))
+        age = d - update_day
+        fresh = np.zeros(len(deals), dtype=bool)
+        fresh[update_deal[(age >= 0) & (age <= metric.max_age_days)]] = True
+        stale = is_active & ~fresh
+        last = _last_update_on_or_before(update_deal, update_day, d, stale)
+        frames.append(_stale_frame(deals, codes, stale, last, d))
     return tuple(frames)
 
 
-def _last_update_on_or_before(deal: np.ndarray, day: np.ndarray, d: int, n_deals: int) -> np.ndarray:
-    """Each deal's latest update day <= d (NO_DAY when none); `deal`, `day` sorted by deal then day."""
-    keep = day <= d
-    last = np.full(n_deals, NO_DAY, dtype=np.int64)
-    kept_deal, kept_day = deal[keep], day[keep]
-    if len(kept_deal):
-        ends = np.flatnonzero(np.append(kept_deal[1:] != kept_deal[:-1], True))   # last row of each deal
-        last[kept_deal[ends]] = kept_day[ends]
+def _last_update_on_or_before(deal: np.ndarray, day: np.ndarray, d: int, wanted: np.ndarray) -> np.ndarray:
+    """The latest update day <= d of each `wanted` deal (NO_DAY when none), by deal position.
+
+    Only the updates of the wanted (stale) deals are looked at: a few among many.
+    """
+    keep = wanted[deal] & (day <= d)
+    last = np.full(len(wanted), NO_DAY, dtype=np.int64)
+    np.maximum.at(last, deal[keep], day[keep])
     return last
 
 
-def _stale_frame(deals: pd.DataFrame, codes: np.ndarray, stale: np.ndarray, last: np.ndarray,
-                 age: np.ndarray) -> pd.DataFrame:
+def _stale_frame(deals: pd.DataFrame, codes: np.ndarray, stale: np.ndarray, last: np.ndarray, d: int) -> pd.DataFrame:
     rows = np.flatnonzero(stale)
-    never = np.isnan(age[rows])
-    order = np.lexsort((deals["row"].to_numpy()[rows], codes[rows], -np.nan_to_num(age[rows], nan=0), ~never))
-    rows = rows[order]
-    ids = deals["deal_id"].iloc[rows]
     last_day = last[rows]
+    never = last_day == NO_DAY
+    age = np.where(never, np.nan, d - last_day)
+    order = np.lexsort((deals["row"].to_numpy()[rows], codes[rows], -np.nan_to_num(age, nan=0), ~never))
+    rows, last_day, never, age = rows[order], last_day[order], never[order], age[order]
+    ids = deals["deal_id"].iloc[rows]
+    updated = (np.datetime64(EPOCH, "D") + np.where(never, 0, last_day).astype("timedelta64[D]")).astype(object)
     return pd.DataFrame({
         "agent_id": deals["agent_id"].iloc[rows].astype(str).to_numpy(),
         "deal_id": ids.where(~ids.str.startswith("\x00"), None).to_numpy(dtype=object),
         "opened": deals["opened"].iloc[rows].dt.date.to_numpy(),
-        "last_updated": [None if x == NO_DAY else EPOCH + dt.timedelta(days=int(x)) for x in last_day],
-        "days_since": age[rows],
+        "last_updated": np.where(never, None, updated),
+        "days_since": age,
         "row": deals["row"].iloc[rows].to_numpy(),
     }, columns=STALE_COLUMNS)
 

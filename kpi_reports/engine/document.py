@@ -38,7 +38,8 @@ def metric_extras(result: KpiResult, i: int, j: int) -> dict[str, Any]:
     return {"small_sample": bool(result.small_sample[j, i]), "interval": interval}
 
 
-def agent_extras(result: KpiResult, i: int, ranks: dict[str, float], share: dict[str, float]) -> dict[str, Any]:
+def agent_extras(result: KpiResult, i: int, ranks: dict[str, float], share: dict[str, float],
+                 stale: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     """Beside an agent's metrics: volume, rank, plan, eligibility, stale deals and focus items."""
     agent_id = result.agent_ids[i]
     return {
@@ -48,7 +49,7 @@ def agent_extras(result: KpiResult, i: int, ranks: dict[str, float], share: dict
         "share_of_team_volume": number(share.get(agent_id)),
         "plan": _agent_plan(result.plan, i),
         "eligibility": eligibility_json(result, i),
-        "stale_deals": stale_json(result, agent_id),
+        "stale_deals": stale.get(agent_id, []),
         "focus": [{"metric": f.metric.id, "gap": f.gap, "worth": f.worth, "clear": f.clear}
                   for f in result.focus(agent_id)],
     }
@@ -62,11 +63,15 @@ def eligibility_json(result: KpiResult, i: int) -> dict[str, Any] | None:
     return {"status": e.status[i], "reason": e.reason[i], "metric": e.metric.id}
 
 
-def stale_json(result: KpiResult, agent_id: str) -> list[dict[str, Any]]:
-    """The agent's stale deals, oldest first: deal_id, opened, last_updated, days_since (null = never), row."""
-    return [{"deal_id": d.deal_id, "opened": _day(d.opened), "last_updated": _day(d.last_updated),
-             "days_since": number(d.days_since), "row": number(d.row)}
-            for d in result.agent_stale_deals(agent_id).itertuples()]
+def stale_json(result: KpiResult) -> dict[str, list[dict[str, Any]]]:
+    """Each agent's stale deals, oldest first: deal_id, opened, last_updated, days_since (null = never), row."""
+    d = result.stale_deals
+    by_agent: dict[str, list[dict[str, Any]]] = {}
+    for agent, deal, opened, updated, days, row in zip(d["agent_id"], d["deal_id"], d["opened"], d["last_updated"],
+                                                       d["days_since"], d["row"]):
+        by_agent.setdefault(agent, []).append({"deal_id": deal, "opened": _day(opened), "last_updated": _day(updated),
+                                               "days_since": number(days), "row": int(row)})
+    return by_agent
 
 
 def deals_document(result: KpiResult, agent_ids: list[str]) -> dict[str, Any]:
@@ -74,12 +79,13 @@ def deals_document(result: KpiResult, agent_ids: list[str]) -> dict[str, Any]:
     metric = update_metric(result.settings)
     j = None if metric is None else result.metric_position(metric.id)
     names = result.history.agents["name"]
+    stale = stale_json(result)
     agents = []
     for agent_id in agent_ids:
         i = result.position(agent_id)
         agents.append({"agent_id": agent_id, "name": names.iat[i],
                        "active_deals": None if j is None else number(result.denominator[j, i]),
-                       "eligibility": eligibility_json(result, i), "stale_deals": stale_json(result, agent_id)})
+                       "eligibility": eligibility_json(result, i), "stale_deals": stale.get(agent_id, [])})
     return {"as_of": result.as_of.isoformat(), "max_age_days": None if metric is None else metric.max_age_days,
             "agents": agents}
 

@@ -109,10 +109,15 @@ def _cohort(leads: pd.DataFrame, days: _DayCache, m: MetricDef, settings: Settin
 
 
 def _activity_sums(team: TeamData, days: np.ndarray, columns: Sequence[str], codes: np.ndarray, n: int,
-                   w: _Windows, max_age: np.ndarray) -> dict[str, np.ndarray]:
-    zero = np.zeros(len(w.as_of), dtype=np.int64)
-    return {c: window_sums(codes, days, team.activity[c].to_numpy(dtype=float), n, w.as_of, zero, max_age)
+                   w: _Windows, *max_ages: np.ndarray) -> list[dict[str, np.ndarray]]:
+    """Each column summed over ages 0 .. max_age, for each set of max_ages: one pass per column."""
+    as_of = np.tile(w.as_of, len(max_ages))
+    ages = np.concatenate(max_ages)
+    zero = np.zeros(len(as_of), dtype=np.int64)
+    sums = {c: window_sums(codes, days, team.activity[c].to_numpy(dtype=float), n, as_of, zero, ages)
             for c in columns}
+    k = len(w.as_of)
+    return [{c: s[g * k:(g + 1) * k] for c, s in sums.items()} for g in range(len(max_ages))]
 
 
 def _portal_updates(team: TeamData, m: MetricDef, codes: np.ndarray, n: int,
@@ -182,11 +187,11 @@ def window_arrays(team: TeamData, days: Sequence[dt.date], active: pd.Index, set
         [column_name(c) for c in ACTIVITY_COUNTS]
         + [column_name(c) for m in settings.metrics if m.kind == "activity" for c in (m.numerator, m.denominator)]))
     activity_days = day_numbers(team.activity["date"])
-    sums = _activity_sums(team, activity_days, count_columns, activity_codes, n, w, w.activity_max_age)
-    ytd = _activity_sums(team, activity_days, ["closed_volume"], activity_codes, n, w, w.ytd_max_age)["closed_volume"]
     trailing_age = np.full(len(days), settings.plan.trailing_days - 1, dtype=np.int64)
-    trailing = _activity_sums(team, activity_days, [column_name(c) for c in ACTIVITY_COUNTS], activity_codes, n, w,
-                              trailing_age)
+    sums, trailing, ytd_sums = _activity_sums(team, activity_days, count_columns, activity_codes, n, w,
+                                              w.activity_max_age, trailing_age, w.ytd_max_age)
+    ytd = ytd_sums["closed_volume"]
+    trailing = {column_name(c): trailing[column_name(c)] for c in ACTIVITY_COUNTS}
     num, den = _metric_arrays(team, settings, w, active, sums)
     starts = tuple(d - dt.timedelta(days=int(age)) for d, age in zip(days, w.activity_max_age))
     return WindowSums(num, den, sums, ytd, starts, trailing)
