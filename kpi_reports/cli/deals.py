@@ -4,19 +4,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 import click
-import pandas as pd
-from rich import box
-from rich.table import Table
 
 from .. import formatting as fmt
-from ..engine import compute
-from ..engine.deals import update_metric
-from ..engine.document import deals_document
-from ..model import KpiResult
-from ..report.render import select_agents
 from .common import as_of_option, console, open_team, settings_option, to_date, workbook_argument
-from .metrics import warn_outside_data
+
+if TYPE_CHECKING:          # pandas, rich's tables and the engine load when the command runs
+    import pandas as pd
+    from rich.table import Table
+
+    from ..model import KpiResult
 
 NEVER = "never"
 
@@ -28,6 +27,9 @@ def stale_title(result: KpiResult, stale: pd.DataFrame, max_age_days: int) -> st
 
 def stale_table(result: KpiResult, stale: pd.DataFrame) -> Table:
     """Oldest first, as the engine ordered them; "never" for a deal with no update on or before D."""
+    from rich import box
+    from rich.table import Table
+
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True,
                   caption="Row: the deal's row on the Deals sheet", caption_justify="left")
     for column in ("Agent", "Name", "Deal", "Opened", "Updated", "Days", "Row"):
@@ -71,6 +73,12 @@ def deals(workbook: Path, stale: bool, agents: tuple[str, ...], as_of, as_json: 
       kpi-reports deals team.xlsx --stale --agent A07 --as-of 2026-10-31
       kpi-reports deals team.xlsx --stale --json > deals.json
     """
+    from ..engine import compute
+    from ..engine.deals import update_metric
+    from ..engine.document import deals_document
+    from ..report.render import select_agents
+    from .metrics import warn_outside_data
+
     team, settings = open_team(workbook, settings_path)
     result = compute(team, to_date(as_of), settings)
     warn_outside_data(team, result.as_of)

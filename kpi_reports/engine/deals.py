@@ -82,11 +82,12 @@ def _stale_frame(deals: pd.DataFrame, codes: np.ndarray, stale: np.ndarray, last
     rows, last_day, never, age = rows[order], last_day[order], never[order], age[order]
     ids = deals["deal_id"].iloc[rows]
     updated = (np.datetime64(EPOCH, "D") + np.where(never, 0, last_day).astype("timedelta64[D]")).astype(object)
+    updated[never] = None
     return pd.DataFrame({
         "agent_id": deals["agent_id"].iloc[rows].astype(str).to_numpy(),
         "deal_id": ids.where(~ids.str.startswith("\x00"), None).to_numpy(dtype=object),
         "opened": deals["opened"].iloc[rows].dt.date.to_numpy(),
-        "last_updated": np.where(never, None, updated),
+        "last_updated": updated,
         "days_since": age,
         "row": deals["row"].iloc[rows].to_numpy(),
     }, columns=STALE_COLUMNS)

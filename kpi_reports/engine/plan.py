@@ -21,6 +21,8 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -122,9 +124,12 @@ def _step(name: str, numerator: np.ndarray, denominator: np.ndarray, small: int)
     use_own = full & (own > 0)
     team_ok = not math.isnan(team) and team > 0
     value = np.where(use_own, own, team if team_ok else np.nan)
-    why = np.select([use_own, ~(denominator > 0), ~full], [None, NO_DATA, SMALL_SAMPLE], ZERO).astype(object)
-    source = np.where(use_own, OWN, TEAM if team_ok else None).astype(object)
-    why = np.where(use_own, None, why)
+    why = np.full(len(denominator), ZERO, dtype=object)      # the first reason that holds wins:
+    why[~full] = SMALL_SAMPLE
+    why[~(denominator > 0)] = NO_DATA
+    why[use_own] = None
+    source = np.full(len(denominator), TEAM if team_ok else None, dtype=object)
+    source[use_own] = OWN
     return Step(name, value, list(source), list(why), own, denominator, team)
 
 
@@ -139,7 +144,7 @@ def _spread(need: np.ndarray, periods: float) -> np.ndarray:
 
 def plan_frame(p: Plan, agent_ids: list[str]) -> pd.DataFrame:
     """The plan as a table for Python users: one row per agent."""
-    columns = {"goal": p.goal, "ytd": p.ytd, "remaining": p.remaining}
+    columns: dict[str, Any] = {"goal": p.goal, "ytd": p.ytd, "remaining": p.remaining}
     for name, step in p.steps.items():
         columns[name] = step.value
         columns[f"{name}_source"] = step.source
