@@ -44,3 +44,19 @@ def test_every_public_name_loads_on_first_use():
     names = subprocess.run([sys.executable, "-c", "import kpi_reports as k; print(*[n for n in k.__all__ "
                             "if getattr(k, n).__name__ != n])"], capture_output=True, text=True, check=True)
     assert names.stdout.split() == []
+
+
+def test_every_package_and_the_report_templates_are_in_the_wheel():
+    """pyproject lists packages by hand (report_templates/ is mapped into the package):
+    a new subpackage left off the list would be missing from `pip install .`."""
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    on_disk = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "kpi_reports").rglob("__init__.py")}
+    assert on_disk - listed == set(), "add these to [tool.setuptools] packages in pyproject.toml"
+    assert "kpi_reports.report_templates" in listed
+
+
+def test_the_built_in_templates_are_read_as_package_data():
+    from kpi_reports.report.templates import DEFAULT_TEMPLATES
+
+    assert (DEFAULT_TEMPLATES / "scorecard.html").is_file()
+    assert (DEFAULT_TEMPLATES / "email" / "body.txt").is_file()

@@ -8,6 +8,7 @@ workbook cell asks for.
 from __future__ import annotations
 
 import mimetypes
+from importlib import resources
 import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -16,7 +17,8 @@ from urllib.parse import unquote, urlsplit
 from ..errors import UserError
 from .charts import Palette
 
-DEFAULT_TEMPLATES = Path(__file__).resolve().parents[2] / "report_templates"
+# report_templates/ at the top of the checkout, shipped in the wheel as this package's data.
+DEFAULT_TEMPLATES = Path(str(resources.files("kpi_reports.report_templates")))
 STYLESHEET = "scorecard.css"
 THEME = "theme.toml"
 PAGE_SIZES = ("A4", "Letter")

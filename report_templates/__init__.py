@@ -1,0 +1,1 @@
+"""The built-in report templates (copy this folder to make your own; see README)."""
