@@ -52,6 +52,7 @@ class TeamData:
                     needing one is undefined; the loader reports each such column once. A
                     missing count column is NaN (unknown) in `activity`, never 0; a missing
                     event column is NaT with <event>_bad set.
+    Agents also has left_on (the agent counts on day D when it is blank or after D).
     """
 
     agents: pd.DataFrame
@@ -62,6 +63,7 @@ class TeamData:
     problems: list[Problem] = field(default_factory=list)
     source: str = ""
     missing_columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    suggested_mapping: str = ""     # settings lines reading unused lookalike columns (check --suggest-mapping)
 
     @property
     def active_agents(self) -> pd.DataFrame:

@@ -20,6 +20,7 @@ from typing import Any, Literal, TypeVar, get_args
 from .errors import UserError
 
 MetricKind = Literal["cohort", "activity", "deal_updates"]
+DateOrder = Literal["month-first", "day-first"]
 Security = Literal["none", "starttls", "ssl"]
 LEAD_TYPES = ("Buyer", "Seller", "Offers")
 DEFAULT_SETTINGS_NAME = "kpi-reports.toml"
@@ -76,6 +77,12 @@ def _text_table(value: Any) -> tuple[tuple[str, str], ...]:
     if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
         raise Invalid('a table of name = "text" lines')
     return tuple((str(k), v) for k, v in value.items())
+
+
+def _sheet_tables(value: Any) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+        raise Invalid('one table per sheet, e.g. [columns.Leads] with lines like Matched = "Date Matched"')
+    return tuple((str(sheet), _text_table(table)) for sheet, table in value.items())
 
 
 def _setting(parse: Callable[[Any], Any], key: str | None = None) -> Any:
@@ -169,8 +176,19 @@ class Smtp:
     retry_delay_seconds: float = number(0, 300)
 
 
+@dataclass(frozen=True)
+class Dates:
+    """How slashed dates read: 10/03/2026 is Oct 3 (month-first) or 10 March (day-first)."""
+
+    order: DateOrder = _setting(partial(_choice, get_args(DateOrder)))
+
+
 SECTIONS: dict[str, type] = {"windows": Windows, "benchmarks": Benchmarks, "report": Report, "plan": Plan,
-                             "eligibility": Eligibility, "dashboard": Dashboard, "mail": Mail, "smtp": Smtp}
+                             "eligibility": Eligibility, "dashboard": Dashboard, "mail": Mail, "smtp": Smtp,
+                             "dates": Dates}
+# The team's own names, ours -> theirs: [sheets] Leads = "Opportunities";
+# [columns.Leads] Matched = "Date Matched". Checked against the sheets by the loader.
+NAME_TABLES = ("sheets", "columns")
 S = TypeVar("S")
 
 
@@ -355,8 +373,11 @@ class Settings:
     dashboard: Dashboard
     mail: Mail
     smtp: Smtp
+    dates: Dates
     metrics: tuple[MetricDef, ...]
     targets: Targets
+    sheets: tuple[tuple[str, str], ...] = ()          # (our sheet, the team's sheet)
+    columns: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()   # (our sheet, ((ours, theirs), ...))
     source: str = BUILT_IN
 
     @property
@@ -395,8 +416,8 @@ def _check_keys(user: dict[str, Any], where: str) -> None:
             raise UserError(f"{where}: unknown setting {key!r} in [{section}]; "
                             f"{_did_you_mean(key, sorted(known))} `kpi-reports settings` lists every setting.")
 
-    unknown("top level", set(user), {*SECTIONS, "metrics", "targets"})
-    for name in (*SECTIONS, "metrics", "targets"):
+    unknown("top level", set(user), {*SECTIONS, *NAME_TABLES, "metrics", "targets"})
+    for name in (*SECTIONS, *NAME_TABLES, "metrics", "targets"):
         if not isinstance(user.get(name, {}), dict):
             raise UserError(f"{where}: {name} must be a section, [{name}], with its keys below it.")
     if "password" in user.get("smtp", {}):
@@ -436,6 +457,15 @@ def _metric_settings(sections: dict[str, Any], data: dict[str, Any], metrics: tu
                         f"above eligible_at ({rule.eligible_at:g}).")
 
 
+def _name_table(name: str, value: Any, where: str) -> Any:
+    """[sheets] or [columns], typed; the loader checks the names against the sheets."""
+    parse = _text_table if name == "sheets" else _sheet_tables
+    try:
+        return parse(value)
+    except Invalid as exc:
+        raise UserError(f"{where}: [{name}] must be {exc} (found {value!r}).") from None
+
+
 def _defaults_text() -> str:
     return resources.files("kpi_reports").joinpath("default_settings.toml").read_text("utf-8")
 
@@ -460,7 +490,8 @@ def settings_from_dict(data: dict[str, Any], source: str = BUILT_IN) -> Settings
     sections: dict[str, Any] = {name: section_from_table(cls, data[name], source, name) for name, cls in SECTIONS.items()}
     _metric_settings(sections, data, metrics, source)
     targets = _targets(data["targets"], metrics, data, source)
-    return Settings(**sections, metrics=metrics, targets=targets, source=source)
+    names = {name: _name_table(name, data.get(name, {}), source) for name in NAME_TABLES}
+    return Settings(**sections, metrics=metrics, targets=targets, **names, source=source)
 
 
 def _read_text(path: Path) -> str:
@@ -493,10 +524,12 @@ def load_settings(path: str | Path | None = None) -> Settings:
 
 
 def settings_for(workbook: str | Path | None, path: str | Path | None = None) -> Settings:
-    """`path` if given, else kpi-reports.toml beside the workbook if there, else the defaults."""
+    """`path` if given, else kpi-reports.toml beside the workbook (or in a folder of CSV
+    files) if there, else the defaults."""
     if path is None and workbook is not None:
+        inside = Path(workbook) / DEFAULT_SETTINGS_NAME
         beside = Path(workbook).with_name(DEFAULT_SETTINGS_NAME)
-        path = beside if beside.is_file() else None
+        path = next((p for p in (inside, beside) if p.is_file()), None)
     return load_settings(path)
 
 

@@ -99,8 +99,8 @@ def test_help_teaches_with_examples():
 
 
 def test_bad_date_is_a_usage_error(sample):
-    out = run("metrics", sample, "--as-of", "31/10/2026")
-    assert out.exit_code == 2 and "'31/10/2026' is not a YYYY-MM-DD date, e.g. 2026-10-31" in out.output
+    out = run("metrics", sample, "--as-of", "31/31/2026")
+    assert out.exit_code == 2 and "'31/31/2026' is not a date: use YYYY-MM-DD, e.g. 2026-10-31" in out.output
 
 
 def test_settings_file_beside_the_workbook_is_used(write_workbook):

@@ -90,7 +90,7 @@ def test_missing_optional_columns_are_reported_once_per_column(tmp_path):
         ("Leads", None, "Met", "column 'Met' not found: 28-day buyer met rate undefined"),
     ]
     assert team.missing_columns == {
-        "agents": ("email", "team", "active", "annual_volume_goal", "leader"),
+        "agents": ("email", "team", "active", "left_on", "annual_volume_goal", "leader"),
         "activity": ("appointments", "contracts", "closed_volume"), "leads": ("met",),
         "deals": ("closed", "last_updated")}
 

@@ -100,6 +100,8 @@ def test_a_metric_can_be_switched_off(tmp_path):
     ("[eligibility]\nnot_eligible_below = 0.8\neligible_at = 0.5\n",
      "[eligibility] not_eligible_below (0.8) must not be above eligible_at (0.5)."),
     ("[plan]\ntrailing_days = 0\n", "[plan] trailing_days must be a whole number, 1 to 3660 (found 0)"),
+    ("[dates]\norder = \"dmy\"\n", "[dates] order must be month-first or day-first (found 'dmy')"),
+    ("[sheets]\nLeads = 5\n", "[sheets] must be a table of name = \"text\" lines"),
 ])
 def test_mistakes_are_named(tmp_path, text, words):
     with pytest.raises(UserError) as err:
@@ -159,6 +161,7 @@ CHANGED_DEFAULTS = [
     ("smtp.max_per_day", "max_per_day = 500 ", "max_per_day = 77 ", lambda s: s.smtp.max_per_day, 77),
     ("smtp.retries", "retries = 4 ", "retries = 1 ", lambda s: s.smtp.retries, 1),
     ("smtp.retry_delay_seconds", "retry_delay_seconds = 2 ", "retry_delay_seconds = 0.5 ", lambda s: s.smtp.retry_delay_seconds, 0.5),
+    ("dates.order", 'order = "month-first"', 'order = "day-first"', lambda s: s.dates.order, "day-first"),
     ("metrics.max_age_days", "max_age_days = 10", "max_age_days = 3", lambda s: s.metric("portal_update_rate").max_age_days, 3),
     ("metrics.short", 'short = "Updates"', 'short = "Portal"', lambda s: s.metric("portal_update_rate").short, "Portal"),
     ("metrics.play_out_days", "play_out_days = 14", "play_out_days = 7", lambda s: s.metric("schedule_rate_14d").play_out_days, 7),
@@ -195,6 +198,24 @@ def test_every_key_of_the_bundled_file_is_changed_by_the_test_below():
     keys |= {f"metrics.{key}" for table in data["metrics"].values() for key in table}
     changed = {key for key, *_ in CHANGED_DEFAULTS}
     assert keys - changed == {"metrics.kind"}          # a metric's kind is its shape, not a default
+
+
+def test_the_date_order_default_reaches_the_loader(changed_defaults, write_workbook):
+    path = write_workbook(leads=[{"Lead ID": "L1", "Agent ID": "A01", "Type": "Buyer", "Matched": "03/10/2026"}])
+    assert load_workbook(path, load_settings()).leads["matched"].iloc[0].date().isoformat() == "2026-10-03"
+
+
+def test_sheets_and_columns_tables_map_names(write_workbook, tmp_path):
+    tables = {("Opportunities" if name == "Leads" else name): frame for name, frame in
+              __import__("conftest").team_tables(leads=[{"Lead ID": "L1", "Agent ID": "A01", "Type": "Buyer",
+                                                         "Matched": "2026-10-01"}]).items()}
+    tables["Opportunities"] = tables["Opportunities"].rename(columns={"Matched": "Date Matched"})
+    settings = load_settings(write(tmp_path, '[sheets]\nLeads = "Opportunities"\n'
+                                             '[columns.Leads]\nMatched = "Date Matched"\n'))
+    assert (settings.sheets, settings.columns) == ((("Leads", "Opportunities"),),
+                                                   (("Leads", (("Matched", "Date Matched"),)),))
+    team = load_workbook(write_workbook(tables), settings)
+    assert team.leads["matched"].iloc[0].date().isoformat() == "2026-10-01"
 
 
 def test_each_default_in_the_bundled_file_takes_effect(changed_defaults):

@@ -25,8 +25,8 @@ def styled(*parts: str | tuple[str, str]) -> Text:
     """Text from plain strings and (text, style) pairs: styled(("Error:", "bold red"), " ", message)."""
     return Text.assemble(*parts)
 
-workbook_argument = click.argument(
-    "workbook", type=click.Path(dir_okay=False, path_type=Path))
+workbook_argument = click.argument(      # a folder: of CSV files (the loader says when it is not)
+    "workbook", type=click.Path(path_type=Path))
 settings_option = click.option(
     "--settings", "settings_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
     envvar="KPI_REPORTS_SETTINGS", show_envvar=True,
@@ -35,7 +35,8 @@ settings_option = click.option(
 
 
 class Day(click.DateTime):
-    """A date in one format, with an error that shows the format as people write it."""
+    """A date in any form the workbook takes (loader's day_from_text / month_from_text), with
+    an error that shows the form as people write it."""
 
     def __init__(self, fmt: str, shown: str, example: str) -> None:
         super().__init__(formats=[fmt])
@@ -46,10 +47,14 @@ class Day(click.DateTime):
         return self.shown
 
     def convert(self, value, param, ctx):
+        if isinstance(value, dt.datetime):
+            return value
+        from ..load.cells import day_from_text, month_from_text      # pandas: only when a date is given
         try:
-            return super().convert(value, param, ctx)
-        except click.BadParameter:
-            self.fail(f"{value!r} is not a {self.shown} date, e.g. {self.example}.", param, ctx)
+            day = (month_from_text if self.shown == "YYYY-MM" else day_from_text)(str(value))
+            return dt.datetime.combine(day, dt.time())
+        except ValueError as exc:
+            self.fail(f"{exc}: use {self.shown}, e.g. {self.example}.", param, ctx)
 
 
 def as_of_option(help_text: str = "Compute as of this day (YYYY-MM-DD). Default: today."):

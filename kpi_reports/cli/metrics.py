@@ -113,11 +113,29 @@ def metrics(workbook: Path, as_of, as_json: bool, as_csv: bool, settings_path: P
                           f"see `kpi-reports check {workbook}`.")
 
 
+def print_mapping(workbook: Path, settings_path: Path | None) -> int:
+    """Settings lines mapping the workbook's own sheet and column names to ours (stdout)."""
+    from ..load import MappingError
+
+    try:
+        team, _ = open_team(workbook, settings_path)
+    except MappingError as exc:
+        console_err.print(str(exc).split("\n\n")[0])
+        click.echo(f"# kpi-reports settings: {workbook.name}'s own names, mapped to ours.\n{exc.snippet}", nl=False)
+        return 2 if any(not gap.candidates for gap in exc.gaps) else 0
+    click.echo(f"# kpi-reports settings: {workbook.name}'s own names, mapped to ours.\n{team.suggested_mapping}"
+               if team.suggested_mapping else "# Every sheet and column was found: nothing to map.\n", nl=False)
+    return 0
+
+
 @click.command()
 @workbook_argument
 @click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON (sheet, row, column, problem).")
+@click.option("--suggest-mapping", is_flag=True,
+              help="Print settings lines that map your own sheet and column names to ours "
+                   "(kpi-reports check team.xlsx --suggest-mapping > kpi-reports.toml).")
 @settings_option
-def check(workbook: Path, as_json: bool, settings_path: Path | None) -> None:
+def check(workbook: Path, as_json: bool, suggest_mapping: bool, settings_path: Path | None) -> None:
     """List every data-quality problem: sheet, row, column and reason.
 
     Exits 0 when there is none, 1 when there are some.
@@ -126,7 +144,10 @@ def check(workbook: Path, as_json: bool, settings_path: Path | None) -> None:
     Examples:
       kpi-reports check team.xlsx
       kpi-reports check team.xlsx --json > problems.json
+      kpi-reports check team.xlsx --suggest-mapping > kpi-reports.toml
     """
+    if suggest_mapping:
+        sys.exit(print_mapping(workbook, settings_path))
     team, _ = open_team(workbook, settings_path)
     if as_json:
         click.echo(json.dumps([p.as_json() for p in team.problems], indent=2, ensure_ascii=False))

@@ -15,7 +15,7 @@ from ..settings import MetricDef, Settings, load_settings
 from .deals import stale_deals
 from .windows import ActivityWindow, WindowSums, window_arrays
 
-NOT_ATTRIBUTES = ["agent_id", "active", "leader", "row"]     # Agents columns a result leaves out
+NOT_ATTRIBUTES = ["agent_id", "active", "leader", "row", "left_on"]     # Agents columns a result leaves out
 
 
 def rate(numerator: np.ndarray | float, denominator: np.ndarray | float) -> np.ndarray:
@@ -39,13 +39,37 @@ def history(team: TeamData, days: Sequence[dt.date], settings: Settings | None =
         else _no_sums(len(settings.metrics), len(agents))
     value = rate(sums.numerator, sums.denominator)
     counted = (sums.denominator > 0) & (sums.denominator >= settings.min_denominator)
-    average, top, ranked, rank = benchmark_arrays(value, counted, settings.top_percent)
+    agents, sums, value, (average, top, ranked, rank) = _agents_who_count(agents, days, sums, value, counted,
+                                                                           settings.top_percent)
     return KpiHistory(
         days=days, settings=settings, agents=agents.drop(columns=NOT_ATTRIBUTES),
         numerator=sums.numerator, denominator=sums.denominator, rate=value, rank=rank,
         average=average, top10=top, ranked=ranked, counts=sums.counts, closed_volume_ytd=sums.closed_volume_ytd,
         activity_windows=tuple(zip(sums.activity_starts, days)), data_quality=tuple(team.problems),
         trailing=sums.trailing, stale_deals=stale_deals(team, days, pd.Index(agents["agent_id"]), settings))
+
+
+def _agents_who_count(agents: pd.DataFrame, days: tuple[dt.date, ...], sums: WindowSums, value: np.ndarray,
+                      counted: np.ndarray, top_percent: int):
+    """SPEC: an active agent counts on day D when Left On is blank or after D.
+
+    Each day's benchmarks are over the agents who count that day (days x agents mask); the
+    result keeps the agents who count on its last day, so re-running an old month gives the
+    figures it gave then, and an agent who left since is in no later day's list.
+    Returns (agents, sums, value, benchmark_arrays(...)) for those agents.
+    """
+    left = agents["left_on"].to_numpy(dtype="datetime64[D]") if "left_on" in agents else \
+        np.full(len(agents), np.datetime64("NaT"), dtype="datetime64[D]")
+    counting = np.isnat(left)[None, :] | (left[None, :] > np.array(days, dtype="datetime64[D]")[:, None])
+    benchmarks = benchmark_arrays(value, counted & counting[:, None, :], top_percent)
+    if not days:
+        return agents, sums, value, benchmarks
+    keep = counting[-1]
+    average, top, ranked, rank = benchmarks
+    sums = WindowSums(sums.numerator[..., keep], sums.denominator[..., keep],
+                      {c: v[..., keep] for c, v in sums.counts.items()}, sums.closed_volume_ytd[..., keep],
+                      sums.activity_starts)
+    return agents[keep], sums, value[..., keep], (average, top, ranked, rank[..., keep])
 
 
 def _no_sums(n_metrics: int, n_agents: int) -> WindowSums:

@@ -5,6 +5,7 @@ distinct days, agents or counts) and returns the typed column plus an "unreadabl
 """
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import math
 from dataclasses import dataclass
@@ -19,7 +20,6 @@ FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(9999, 12, 31)
 DAY_UNIT = "datetime64[s]"            # holds 9999-12-31; datetime64[ns] stops in 2262
 LAST_SERIAL = (LAST_DAY - EXCEL_EPOCH.date()).days     # 2,958,465
 FAKE_LEAP_DAY = 60                    # Excel's serial for 1900-02-29, a day that never was
-US_FORMATS = ("%m/%d/%Y", "%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %I:%M %p")
 TRUE_WORDS = {"", "true", "yes", "y", "1", "active"}
 FALSE_WORDS = {"false", "no", "n", "0", "inactive"}
 NUMBER_TYPES = (int, float, np.float64, np.int64)
@@ -147,14 +147,82 @@ def serial_day(serial: float) -> dt.date | None:
     return EXCEL_EPOCH.date() + dt.timedelta(days=whole + (whole < FAKE_LEAP_DAY))
 
 
-@per_distinct_value
-def parse_days(col: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Date cells of any form SPEC.md allows -> (datetime64 at midnight, unreadable mask).
+MONTH_FIRST, DAY_FIRST = "month-first", "day-first"
+TIME = r"(?:[ T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp]\.?[Mm]\.?)?)?"
+SLASHED = rf"^(\d{{1,2}})[/.-](\d{{1,2}})[/.-](\d{{4}}|\d{{2}}){TIME}$"            # 10/3/2026, 13.10.26
+MONTH_DAY_YEAR = rf"^([A-Za-z]{{3,9}})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}}|\d{{2}}){TIME}$"   # Oct 7, 2026
+DAY_MONTH_YEAR = rf"^(\d{{1,2}})(?:st|nd|rd|th)?[\s-]+([A-Za-z]{{3,9}})\.?,?[\s-]+(\d{{4}}|\d{{2}}){TIME}$"  # 3-Oct-26
+MONTHS = {name.casefold(): i for i in range(1, 13)
+          for name in (calendar.month_name[i], calendar.month_abbr[i])} | {"sept": 9}
 
-    Real dates, Excel serial numbers, ISO text and US text (mm/dd/yyyy) are read; a
-    datetime counts by its calendar date. Blank cells are NaT and not unreadable.
+
+def _days_of(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """datetime64[D] of each (year, month, day); NaT where there is no such day. A two-digit
+    year is 2000 + it (26 -> 2026)."""
+    year = np.where(year < 100, year + 2000, year)
+    ok = (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31) & (year >= 1) & (year <= 9999)
+    y, m, d = (np.where(ok, v, 1).astype(np.int64) for v in (year, month, day))
+    first = (y - 1970).astype("datetime64[Y]").astype("datetime64[M]") + (m - 1)
+    days = first.astype("datetime64[D]") + (d - 1)
+    ok &= days.astype("datetime64[M]") == first
+    return np.where(ok, days, np.datetime64("NaT"))
+
+
+def _numbers(parts: pd.DataFrame, column: int) -> np.ndarray:
+    return pd.to_numeric(parts[column], errors="coerce").fillna(0).to_numpy(dtype=np.int64)
+
+
+def _named_month_days(text: pd.Series) -> pd.Series:
+    """Oct 7, 2026 / October 7 2026 / 7 Oct 2026 / 3-Oct-2026 / 3-Oct-26 -> datetime64[D]."""
+    out = pd.Series(np.datetime64("NaT"), index=text.index, dtype="datetime64[s]")
+    for pattern, month_at, day_at in ((MONTH_DAY_YEAR, 0, 1), (DAY_MONTH_YEAR, 1, 0)):
+        parts = text.str.extract(pattern)
+        month = parts[month_at].str.casefold().map(MONTHS).fillna(0).to_numpy(dtype=np.int64)
+        days = _days_of(_numbers(parts, 2), month, _numbers(parts, day_at))
+        out = out.where(out.notna(), pd.Series(days, index=text.index).astype("datetime64[s]"))
+    return out
+
+
+def _slashed_days(text: pd.Series, order: str) -> tuple[pd.Series, pd.Series]:
+    """Numeric day/month/year text (10/3/2026, 13/10/26) -> (days, why not).
+
+    Read in the team's order; a value only the other order can read is not guessed at; in
+    a column holding both orders (10/13/2026 and 13/10/2026), a value either order reads
+    differently (03/04/2026) is ambiguous and not read, and a value only one reads is read so.
     """
+    parts = text.str.extract(SLASHED)
+    a, b, year = _numbers(parts, 0), _numbers(parts, 1), _numbers(parts, 2)
+    month_first = _days_of(year, a, b)
+    day_first = _days_of(year, b, a)
+    mf, df = ~np.isnat(month_first), ~np.isnat(day_first)
+    mixed = (mf & ~df).any() and (df & ~mf).any()
+    why = pd.Series("", index=text.index, dtype=object)
+    if mixed:
+        examples = f"{text[mf & ~df].iloc[0]} and {text[df & ~mf].iloc[0]}"
+        days = np.where(mf & ~df, month_first, day_first)
+        ambiguous = mf & df & (a != b)
+        days = np.where(ambiguous, np.datetime64("NaT"), days)
+        for i in np.flatnonzero(ambiguous):
+            why.iat[i] = (f"ambiguous date {text.iat[i]!r}: {_shown_day(month_first[i])} or {_shown_day(day_first[i])}? "
+                          f"The column mixes month-first and day-first dates (e.g. {examples}); type it as YYYY-MM-DD")
+    else:
+        ours, theirs = (month_first, day_first) if order == MONTH_FIRST else (day_first, month_first)
+        other = DAY_FIRST if order == MONTH_FIRST else MONTH_FIRST
+        days = ours
+        for i in np.flatnonzero(np.isnat(ours) & ~np.isnat(theirs)):
+            why.iat[i] = (f"not a {order} date: {text.iat[i]!r}; if your team writes dates {other}, set "
+                          f"[dates] order = \"{other}\" in the settings")
+    return pd.Series(days, index=text.index).astype("datetime64[s]"), why
+
+
+def _shown_day(day: np.datetime64) -> str:
+    d = day.astype(dt.date)
+    return f"{calendar.month_abbr[d.month]} {d.day}, {d.year}"
+
+
+def _parse_days(col: pd.Series, order: str) -> tuple[pd.Series, pd.Series, pd.Series]:
     out = pd.Series(pd.NaT, index=col.index, dtype=DAY_UNIT)
+    why = pd.Series("", index=col.index, dtype=object)
     kinds = col.map(type)
     is_date = kinds.isin([k for k in kinds.unique() if issubclass(k, DATE_TYPES)])   # COM's TimeType too
     is_number = kinds.isin(NUMBER_TYPES)
@@ -167,16 +235,78 @@ def parse_days(col: pd.Series) -> tuple[pd.Series, pd.Series]:
         # only the calendar day shown counts: drop a time zone offset (mixed ones would fail)
         text = col[is_text].str.strip().str.replace(r"(?<=\d)(?:Z|[+-]\d\d:?\d\d)$", "", regex=True)
         parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
-        for fmt in US_FORMATS:
-            todo = parsed.isna() & (text != "")
-            if not todo.any():
-                break
-            parsed[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce")
         parsed = parsed.dt.tz_localize(None) if parsed.dt.tz is not None else parsed
-        out[is_text] = parsed.dt.normalize().astype(DAY_UNIT)
+        days = parsed.dt.normalize().astype(DAY_UNIT)
+        todo = days.isna() & (text != "")
+        if todo.any():
+            slashed, reasons = _slashed_days(text[todo], order)
+            days[todo] = slashed
+            why[reasons.index] = reasons
+        todo = days.isna() & (text != "") & (why[text.index] == "")
+        if todo.any():
+            days[todo] = _named_month_days(text[todo])
+        out[is_text] = days
     out = out.where(out.between(pd.Timestamp(FIRST_DAY), pd.Timestamp(LAST_DAY)))
     unreadable = out.isna() & ~is_blank(col)
-    return out, unreadable
+    plain = unreadable & (why == "")
+    if plain.any():
+        why[plain] = [f"not a date: {shown(v)}" for v in col[plain]]
+    return out, unreadable, why
+
+
+DAY_READERS = {order: per_distinct_value(lambda col, order=order: _parse_days(col, order))
+               for order in (MONTH_FIRST, DAY_FIRST)}
+
+
+def read_days(col: pd.Series | Coded, order: str = MONTH_FIRST) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Date cells of any form the README lists -> (datetime64 at midnight, unreadable mask, why).
+
+    Real dates, Excel serial numbers, ISO text, slashed text (10/3/2026, 10/3/26: two-digit
+    years are 2000-2099) in the team's `order` ("month-first" or "day-first"), and named
+    months (Oct 7, 2026; 7 Oct 2026; 3-Oct-2026; October 7, 2026) are read; a datetime counts
+    by its calendar date. Blank cells are NaT and not unreadable. `why` says why a cell was
+    not read ("" where it was). Runs once per distinct value.
+    """
+    return DAY_READERS[order](col)
+
+
+def parse_days(col: pd.Series | Coded, order: str = MONTH_FIRST) -> tuple[pd.Series, pd.Series]:
+    """read_days without the reasons: (days, unreadable mask)."""
+    days, unreadable, _ = read_days(col, order)
+    return days, unreadable
+
+
+def day_from_text(text: str) -> dt.date:
+    """One day typed on the command line, in any form the workbook takes; a slashed day that
+    reads differently month-first and day-first (03/04/2026) is refused as ambiguous (the
+    settings' order is not known yet when options are read). ValueError says why."""
+    col = pd.Series([text.strip()], dtype=object)
+    readings = {order: read_days(col, order) for order in (MONTH_FIRST, DAY_FIRST)}
+    days = {order: r[0].iloc[0] for order, r in readings.items() if not r[1].iloc[0] and pd.notna(r[0].iloc[0])}
+    if len(set(days.values())) > 1:
+        mf, df = days[MONTH_FIRST].date(), days[DAY_FIRST].date()
+        raise ValueError(f"{text!r} could be {mf:%B} {mf.day} or {df.day} {df:%B}; write {mf:%Y-%m-%d} or {df:%Y-%m-%d}")
+    if not days:
+        raise ValueError(f"{text!r} is not a date")
+    return next(iter(days.values())).date()
+
+
+MONTH_ONLY = (r"^(\d{4})-(\d{1,2})$", r"^(\d{1,2})/(\d{4})$", r"^([A-Za-z]{3,9})\.?,?\s+(\d{4})$")
+
+
+def month_from_text(text: str) -> dt.date:
+    """The first day of a month typed as 2026-10, 10/2026, Oct 2026, October 2026, or any day of it."""
+    import re
+    value = text.strip()
+    for i, pattern in enumerate(MONTH_ONLY):
+        found = re.match(pattern, value)
+        if found:
+            year, month = (found.group(1), found.group(2)) if i == 0 else (found.group(2), found.group(1))
+            number = MONTHS.get(month.casefold()) if i == 2 else int(month)
+            if number and 1 <= number <= 12 and 1 <= int(year) <= 9999:
+                return dt.date(int(year), number, 1)
+            raise ValueError(f"{text!r} is not a month")
+    return day_from_text(value).replace(day=1)
 
 
 @per_distinct_value

@@ -1,10 +1,12 @@
 """Reporting problems row by row (sheet, row, column, reason) while staying vectorised."""
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from ..model import Problem
-from .cells import DAY_UNIT, clean_text, parse_days, shown
+from .cells import DAY_UNIT, MONTH_FIRST, clean_text, read_days, shown
 from .sheets import RawSheet, column_name
 
 class ProblemLog:
@@ -15,13 +17,14 @@ class ProblemLog:
 
     def add(self, sheet: RawSheet, mask: pd.Series, column: str, reason,
             agent_ids: pd.Series | None = None) -> None:
-        """Report every row where mask holds. reason: text, or f(raw value) -> text."""
+        """Report every row where mask holds. reason: text, f(raw value) -> text, or a Series of texts by row."""
         if not mask.any():
             return
         rows = mask[mask].index
         raw = sheet.frame.get(column_name(column))
         for row in rows:
-            text = reason(raw.at[row]) if callable(reason) else reason
+            text = reason.at[row] if isinstance(reason, pd.Series) else reason(raw.at[row]) if callable(reason) \
+                else reason
             agent = agent_ids.at[row] if agent_ids is not None else None
             self.problems.append(Problem(sheet.name, int(row), column, text,
                                          None if pd.isna(agent) else str(agent)))
@@ -42,9 +45,34 @@ def checked_agent_ids(sheet: RawSheet, log: ProblemLog, canonical: dict[str, str
     typed = clean_text(sheet.col("agent_id"))
     ids = typed.str.casefold().map(canonical)
     log.add(sheet, typed.isna(), "Agent ID", "missing Agent ID")
-    log.add(sheet, typed.notna() & ids.isna(), "Agent ID",
-            lambda v: f"unknown agent {shown(v)} (not on the Agents sheet)")
+    unknown = typed.notna() & ids.isna()
+    if unknown.any():
+        log.add(sheet, unknown, "Agent ID", unknown_agent_reasons(typed[unknown], canonical))
     return ids
+
+
+def id_shape(text: str) -> str:
+    """An ID without its spaces and leading zeros: "007", " 7" and "0 7" are all "7"."""
+    return re.sub(r"\s+", "", text).casefold().lstrip("0") or "0"
+
+
+def unknown_agent_reasons(typed: pd.Series, canonical: dict[str, str]) -> pd.Series:
+    """Why each unknown ID is unknown; an ID that differs from one on Agents only by leading
+    zeros or spacing ("007" and "7") says so and how to make them the same."""
+    near: dict[str, list[str]] = {}
+    for agent in canonical.values():
+        near.setdefault(id_shape(agent), []).append(agent)
+
+    def reason(text: str) -> str:
+        close = near.get(id_shape(text), [])
+        if len(close) != 1:
+            return f"unknown agent {shown(text)} (not on the Agents sheet)"
+        return (f"unknown agent {shown(text)}: the Agents sheet has {shown(close[0])}, which differs only by "
+                f"leading zeros or spaces. Type the ID the same way on both sheets (a column formatted as "
+                f"Text keeps leading zeros; one formatted as a number drops them)")
+
+    reasons = {text: reason(text) for text in typed.unique()}        # once per distinct ID
+    return typed.map(reasons)
 
 
 def keep_last(sheet: RawSheet, log: ProblemLog, keys: pd.Series, column: str,
@@ -67,13 +95,13 @@ def keep_last(sheet: RawSheet, log: ProblemLog, keys: pd.Series, column: str,
 
 
 def checked_dates(sheet: RawSheet, log: ProblemLog, column: str, agent_ids: pd.Series,
-           required: bool = False) -> tuple[pd.Series, pd.Series]:
+           required: bool = False, order: str = MONTH_FIRST) -> tuple[pd.Series, pd.Series]:
     """Parsed column and its 'unusable' mask (unreadable, or blank when required)."""
     key = column_name(column)
     if key not in sheet.present:
         return pd.Series(pd.NaT, index=sheet.frame.index, dtype=DAY_UNIT), pd.Series(False, index=sheet.frame.index)
-    days, unreadable = parse_days(sheet.col(key))
-    log.add(sheet, unreadable, column, lambda v: f"not a date: {shown(v)}", agent_ids)
+    days, unreadable, why = read_days(sheet.col(key), order)
+    log.add(sheet, unreadable, column, why, agent_ids)
     if required:
         log.add(sheet, days.isna() & ~unreadable, column, f"missing {column}", agent_ids)
         return days, days.isna()

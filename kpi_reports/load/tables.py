@@ -5,11 +5,15 @@ import numpy as np
 import pandas as pd
 
 from ..settings import LEAD_TYPES, Settings
-from .cells import DAY_UNIT, FALSE_WORDS, TRUE_WORDS, clean_text, parse_numbers, shown
+from .cells import DAY_UNIT, FALSE_WORDS, MONTH_FIRST, TRUE_WORDS, clean_text, parse_numbers, read_days, shown
 from .problems import ProblemLog, checked_agent_ids, checked_dates, keep_last, required_text
 from .sheets import RawSheet, column_name
 
-def load_agents(sheet: RawSheet, log: ProblemLog) -> pd.DataFrame:
+ACTIVE_WORDS = "TRUE, Yes, Y, 1, Active or blank (counts) and FALSE, No, N, 0, Inactive (never counts)"
+
+
+def load_agents(sheet: RawSheet, log: ProblemLog, order: str = MONTH_FIRST) -> pd.DataFrame:
+    """Left On: an unreadable day leaves the agent out (as SPEC's oracle does) until fixed."""
     frame = sheet.frame
     ids = required_text(sheet, log, "Agent ID")
     keep = keep_last(sheet, log, ids, "Agent ID", ids) & ids.notna()
@@ -18,23 +22,36 @@ def load_agents(sheet: RawSheet, log: ProblemLog) -> pd.DataFrame:
     active_text = clean_text(sheet.col("active")).fillna("").str.casefold()
     unknown_active = ~active_text.isin(TRUE_WORDS | FALSE_WORDS)
     log.add(sheet, keep & unknown_active, "Active",
-            lambda v: f"{shown(v)} is not TRUE/FALSE; the agent is counted as active", ids)
+            lambda v: f"{shown(v)} is not a word Active takes ({ACTIVE_WORDS}); the agent is counted as active",
+            ids)
+    left_on, bad_left = load_left_on(sheet, log, keep, ids, order)
     goal, bad_goal = parse_numbers(sheet.col("annual_volume_goal"))
     log.add(sheet, keep & bad_goal, "Annual Volume Goal", lambda v: f"not an amount: {shown(v)}", ids)
     leader_text = clean_text(sheet.col("leader")).fillna("no").str.casefold()
     agents = pd.DataFrame({
         "agent_id": ids, "name": names.fillna(ids), "email": clean_text(sheet.col("email")),
-        "team": clean_text(sheet.col("team")).fillna(""), "active": ~active_text.isin(FALSE_WORDS),
-        "annual_goal": goal, "leader": leader_text.isin(TRUE_WORDS - {""}), "row": frame.index,
+        "team": clean_text(sheet.col("team")).fillna(""), "active": ~active_text.isin(FALSE_WORDS) & ~bad_left,
+        "left_on": left_on, "annual_goal": goal, "leader": leader_text.isin(TRUE_WORDS - {""}), "row": frame.index,
     }, index=frame.index)[keep]
     return agents.set_index("agent_id", drop=False).rename_axis(None)
 
 
+def load_left_on(sheet: RawSheet, log: ProblemLog, keep: pd.Series, ids: pd.Series,
+                 order: str) -> tuple[pd.Series, pd.Series]:
+    """The day each agent left (NaT: still here), and the rows whose Left On is unreadable."""
+    if "left_on" not in sheet.present:
+        return pd.Series(pd.NaT, index=sheet.frame.index, dtype=DAY_UNIT), pd.Series(False, index=sheet.frame.index)
+    days, unreadable, why = read_days(sheet.col("left_on"), order)
+    log.add(sheet, keep & unreadable, "Left On",
+            why + "; the agent counts on no day until it is a date (or blank: still here)", ids)
+    return days, unreadable
+
+
 def load_activity(sheet: RawSheet, log: ProblemLog, canonical: dict[str, str],
-                   counts: tuple[str, ...]) -> pd.DataFrame:
+                   counts: tuple[str, ...], order: str = MONTH_FIRST) -> pd.DataFrame:
     """A missing count column is NaN throughout (unknown: never 0); a blank cell counts 0."""
     ids = checked_agent_ids(sheet, log, canonical)
-    days, unusable = checked_dates(sheet, log, "Date", ids, required=True)
+    days, unusable = checked_dates(sheet, log, "Date", ids, required=True, order=order)
     activity = pd.DataFrame({"date": days, "agent_id": ids, "row": sheet.frame.index})
     for column in counts:
         key = column_name(column)
@@ -69,7 +86,7 @@ def report_missing_metric_columns(sheets: dict[str, RawSheet | None], settings: 
 
 
 def load_leads(sheet: RawSheet, log: ProblemLog, canonical: dict[str, str],
-                events: tuple[str, ...]) -> pd.DataFrame:
+                events: tuple[str, ...], order: str = MONTH_FIRST) -> pd.DataFrame:
     frame = sheet.frame
     ids = checked_agent_ids(sheet, log, canonical)
     lead_ids = required_text(sheet, log, "Lead ID", ids)
@@ -79,7 +96,7 @@ def load_leads(sheet: RawSheet, log: ProblemLog, canonical: dict[str, str],
     log.add(sheet, typed.isna(), "Type", "missing Type", ids)
     log.add(sheet, typed.notna() & types.isna(), "Type",
             lambda v: f"unknown Type {shown(v)} (use {', '.join(LEAD_TYPES)}); the lead counts in no lead metric", ids)
-    matched, _ = checked_dates(sheet, log, "Matched", ids, required=True)
+    matched, _ = checked_dates(sheet, log, "Matched", ids, required=True, order=order)
     leads = pd.DataFrame({"lead_id": lead_ids, "agent_id": ids, "type": types, "matched": matched,
                           "row": frame.index})
     for event in events:
@@ -87,23 +104,24 @@ def load_leads(sheet: RawSheet, log: ProblemLog, canonical: dict[str, str],
         if key not in sheet.present:     # no lead counts for a metric on it (see missing_columns)
             leads[key], leads[f"{key}_bad"] = pd.Series(pd.NaT, index=frame.index, dtype=DAY_UNIT), True
             continue
-        days, unreadable = checked_dates(sheet, log, event, ids)
+        days, unreadable = checked_dates(sheet, log, event, ids, order=order)
         before = days < matched
         log.add(sheet, before, event, "before Matched", ids)
         leads[key], leads[f"{key}_bad"] = days, unreadable | before
     return leads[keep].reset_index(drop=True)
 
 
-def load_deals(sheet: RawSheet, log: ProblemLog, canonical: dict[str, str]) -> tuple[pd.DataFrame, set[str]]:
+def load_deals(sheet: RawSheet, log: ProblemLog, canonical: dict[str, str],
+               order: str = MONTH_FIRST) -> tuple[pd.DataFrame, set[str]]:
     """The usable deals, and every Deal ID on the sheet (casefolded), excluded rows too."""
     ids = checked_agent_ids(sheet, log, canonical)
     deal_ids = required_text(sheet, log, "Deal ID", ids)
     keep = keep_last(sheet, log, deal_ids, "Deal ID", ids) & ids.notna()
-    opened, bad_opened = checked_dates(sheet, log, "Opened", ids, required=True)
-    closed, bad_closed = checked_dates(sheet, log, "Closed", ids)
+    opened, bad_opened = checked_dates(sheet, log, "Opened", ids, required=True, order=order)
+    closed, bad_closed = checked_dates(sheet, log, "Closed", ids, order=order)
     before = closed < opened
     log.add(sheet, before, "Closed", "before Opened", ids)
-    updated, bad_updated = checked_dates(sheet, log, "Last Updated", ids)
+    updated, bad_updated = checked_dates(sheet, log, "Last Updated", ids, order=order)
     deals = pd.DataFrame({
         "deal_id": deal_ids, "agent_id": ids, "opened": opened, "closed": closed,
         "last_updated": updated,
@@ -115,7 +133,7 @@ def load_deals(sheet: RawSheet, log: ProblemLog, canonical: dict[str, str]) -> t
 
 
 def load_updates(sheet: RawSheet | None, log: ProblemLog, deals: pd.DataFrame,
-                  listed: set[str]) -> pd.DataFrame:
+                  listed: set[str], order: str = MONTH_FIRST) -> pd.DataFrame:
     """Every known update day: each deal's Last Updated plus the Deal Updates rows.
 
     An update of a deal whose own row was excluded (and reported) is left out silently;
@@ -133,7 +151,7 @@ def load_updates(sheet: RawSheet | None, log: ProblemLog, deals: pd.DataFrame,
     log.add(sheet, typed.isna(), "Deal ID", "missing Deal ID")
     log.add(sheet, typed.notna() & ~key.isin(listed), "Deal ID",
             lambda v: f"unknown deal {shown(v)} (not on the Deals sheet)")
-    days, unusable = checked_dates(sheet, log, "Updated", agents, required=True)
+    days, unusable = checked_dates(sheet, log, "Updated", agents, required=True, order=order)
     rows = pd.DataFrame({"deal_id": key.map(spelled), "updated": days})[agents.notna() & ~unusable]
     return pd.concat([from_deals, rows], ignore_index=True)
 
