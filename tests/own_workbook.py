@@ -20,7 +20,7 @@ def team() -> dict[str, pd.DataFrame]:
     """Sample-form tables: numeric IDs typed as text, one agent who left on LEFT_ON."""
     tables = network_tables(9, 500, 1200, 120, seed=11, start=START, end=END)
     ids = {f"A{i:02d}": str(4 + 3 * i) for i in range(1, 10)}           # A01 -> "7", A02 -> "10" ...
-    for name, frame in tables.items():
+    for frame in tables.values():
         if "Agent ID" in frame:
             frame["Agent ID"] = frame["Agent ID"].map(ids)
     agents = tables["Agents"]

@@ -9,7 +9,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import openpyxl
 import pandas as pd
 import pytest
 
@@ -18,7 +17,7 @@ from kpi_reports.errors import UserError
 from kpi_reports.load import MappingError
 from kpi_reports.load.cells import day_from_text, month_from_text, read_days
 from conftest import AS_OF, days_before, team_tables
-from own_workbook import LEFT_ON, team, write_crm_export, write_sample_form
+from own_workbook import team, write_crm_export, write_sample_form
 
 
 def kpi(*args, cwd=None) -> subprocess.CompletedProcess:

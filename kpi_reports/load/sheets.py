@@ -125,13 +125,22 @@ def read_named_sheet(real_name: str, rows_of: RowsOf, spec: SheetSpec, extra: tu
     except Exception as exc:
         raise WorkbookError(f"Sheet {real_name!r} could not be read ({exc}).") from None
     if isinstance(rows, SheetRows):
-        return sheet_from_rows(real_name, rows.rows, spec, extra, rows.numbers, mapped, gaps)
-    return sheet_from_rows(real_name, rows, spec, extra, None, mapped, gaps)
+        return rows_to_sheet(real_name, rows.rows, spec, extra, rows.numbers, mapped, gaps)
+    return rows_to_sheet(real_name, rows, spec, extra, None, mapped, gaps)
 
 
 def sheet_from_rows(real_name: str, rows: Sequence[Sequence[object]], spec: SheetSpec,
                     extra: tuple[str, ...], numbers: Sequence[int] | None = None,
-                    mapped: dict[str, str] | None = None, gaps: Shortfall | None = None) -> RawSheet | None:
+                    mapped: dict[str, str] | None = None) -> RawSheet:
+    """rows_to_sheet without gaps: a missing required column raises WorkbookError."""
+    sheet = rows_to_sheet(real_name, rows, spec, extra, numbers, mapped, None)
+    assert sheet is not None
+    return sheet
+
+
+def rows_to_sheet(real_name: str, rows: Sequence[Sequence[object]], spec: SheetSpec,
+                  extra: tuple[str, ...], numbers: Sequence[int] | None = None,
+                  mapped: dict[str, str] | None = None, gaps: Shortfall | None = None) -> RawSheet | None:
     """The first non-blank row holds the headers; row numbers are as the spreadsheet shows
     (numbers[i] is rows[i]'s; by default rows[0] is row 1). `mapped`: {our column: their
     header} from the settings. Missing required columns raise WorkbookError, or go to `gaps`."""
