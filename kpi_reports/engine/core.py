@@ -68,7 +68,7 @@ def _agents_who_count(agents: pd.DataFrame, days: tuple[dt.date, ...], sums: Win
     average, top, ranked, rank = benchmarks
     sums = WindowSums(sums.numerator[..., keep], sums.denominator[..., keep],
                       {c: v[..., keep] for c, v in sums.counts.items()}, sums.closed_volume_ytd[..., keep],
-                      sums.activity_starts)
+                      sums.activity_starts, {c: v[..., keep] for c, v in sums.trailing.items()})
     return agents[keep], sums, value[..., keep], (average, top, ranked, rank[..., keep])
 
 
