@@ -229,6 +229,11 @@ def test_three_hundred_formulas_over_10000_leads_type_the_range_once(windows_xlw
     assert module.cache.teams.misses - misses == 1
     assert values[0] == first
     assert all(isinstance(v, float) or v.startswith("#N/A: ") for v in values)
+    assert module.KPI_SCHEDULE_RATE(leads, "Z99", SERIAL) == "#N/A: agent 'Z99' is not in the Leads table"
+    edited = [list(r) for r in leads]    # a row the cache's sampled hash does not look at
+    edited[5_001][1:5] = ["Z99", "Buyer", SERIAL - 20, SERIAL - 19]
+    assert module.KPI_SCHEDULE_RATE(edited, "Z99", SERIAL) == 1.0
+    assert module.cache.teams.misses - misses == 2
 
 
 def test_an_edited_cell_is_never_served_a_stale_result(windows_xlwings):
@@ -237,6 +242,23 @@ def test_an_edited_cell_is_never_served_a_stale_result(windows_xlwings):
     assert call(windows_xlwings, "KPI_SCHEDULE_RATE", tuple(rows), "A01", SERIAL, MISSING) == 0.5
     rows[2] = ("L2", "A01", "Buyer", SERIAL - 20, SERIAL - 19)
     assert call(windows_xlwings, "KPI_SCHEDULE_RATE", tuple(rows), "A01", SERIAL, MISSING) == 1.0
+
+
+def test_a_cell_edited_from_1_to_true_is_not_served_the_result_of_the_1(windows_xlwings):
+    """Python finds TRUE == 1 (and hashes them alike), but TRUE is no count: the cache must tell them apart."""
+    rows = [("Date", "Agent ID", "Calls", "Contacts"), (SERIAL - 1, "A01", 2.0, 1.0), (SERIAL - 2, "A01", 2.0, 1.0)]
+    assert call(windows_xlwings, "KPI_CONTACT_RATE", tuple(rows), "A01", SERIAL, MISSING) == 0.5
+    rows[2] = (SERIAL - 2, "A01", 2.0, True)
+    assert call(windows_xlwings, "KPI_CONTACT_RATE", tuple(rows), "A01", SERIAL, MISSING) == 0.25
+
+
+def test_a_list_edited_in_place_after_a_call_is_not_served_the_old_result(windows_xlwings):
+    _, module = windows_xlwings
+    rows = [["Lead ID", "Agent ID", "Type", "Matched", "Scheduled"],
+            ["L1", "A01", "Buyer", SERIAL - 20, SERIAL - 18], ["L2", "A01", "Buyer", SERIAL - 20, None]]
+    assert module.KPI_SCHEDULE_RATE(rows, "A01", SERIAL) == 0.5
+    rows[2][4] = SERIAL - 19
+    assert module.KPI_SCHEDULE_RATE(rows, "A01", SERIAL) == 1.0
 
 
 class RecordingWorkbook:

@@ -87,10 +87,21 @@ def as_day(value: object, what: str = "as_of") -> dt.date:
 
 
 def as_agent(value: object) -> str:
-    agent = clean_text(pd.Series([value], dtype=object)).iloc[0]
-    if pd.isna(agent):
+    try:
+        agent = _agent_text(type(value), value)
+    except TypeError:                      # unhashable: not worth remembering
+        agent = _agent_text.__wrapped__(type(value), value)
+    if agent is None:
         raise UserError("agent_id is blank. Pass an Agent ID such as \"A01\".")
-    return str(agent)
+    return agent
+
+
+@functools.lru_cache(maxsize=4096)
+def _agent_text(kind: type, value: object) -> str | None:
+    """The loader's reading of one Agent ID cell, remembered per (type, value): 300 formulas
+    name 300 agents again on every recalculation. The type is part of the key (TRUE == 1)."""
+    agent = clean_text(pd.Series([value], dtype=object)).iloc[0]
+    return None if pd.isna(agent) else str(agent)
 
 
 def as_table(rows: object) -> list[list[object]] | None:
@@ -119,8 +130,7 @@ def metric_value(metric_id: str, tables: dict, agent_id: object, as_of: object) 
     metric = settings.metric(metric_id)
     when, agent = as_day(as_of), as_agent(agent_id)
     team, result = cache.lookup(tables, when, settings)
-    known = {a.casefold(): a for a in team.agents.index}
-    spelled = known.get(agent.casefold())
+    spelled = cache.agent_spelling(team, agent)
     if spelled is None:
         where = "on the Agents table" if "Agents" in tables else f"in the {SHEET_OF_KIND[metric.kind]} table"
         raise Undefined(f"agent {agent!r} is not {where}")
