@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import email
 import shutil
+import time
 from collections import Counter
 from email import policy
 
@@ -111,13 +112,42 @@ def test_send_without_a_sender_is_a_clear_error(tmp_path, smtp, sample_workbook)
     assert smtp.received == []
 
 
-def test_a_resend_that_cannot_reach_the_server_says_how_to_finish(workbook, tmp_path, monkeypatch, pdf_out):
+class Busy:
+    """A server that answers but never takes a message (421 to MAIL, then hangs up)."""
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        return "421 4.3.2 system not accepting messages"
+
+
+def test_a_resend_the_server_keeps_refusing_says_how_to_finish(workbook, tmp_path, monkeypatch, pdf_out):
     settings = tmp_path / "fast.toml"
     settings.write_text('[mail]\nfrom = "Office <office@team.example>"\n[smtp]\nretries = 1\nretry_delay_seconds = 0\n')
+    controller = Controller(Busy(), hostname="127.0.0.1", port=free_port())
+    controller.start()
     monkeypatch.setenv("KPI_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("KPI_SMTP_PORT", str(free_port()))          # nobody listens there
+    monkeypatch.setenv("KPI_SMTP_PORT", str(controller.port))
     monkeypatch.setenv("KPI_SMTP_SECURITY", "none")
-    out = run("email", workbook, "--month", "2026-10", "--out", pdf_out, "--outbox", tmp_path / "ob",
-              "--send", "--resend", "A04", "--settings", settings, "--verbose")
+    try:
+        out = run("email", workbook, "--month", "2026-10", "--out", pdf_out, "--outbox", tmp_path / "ob",
+                  "--send", "--resend", "A04", "--settings", settings, "--verbose")
+    finally:
+        controller.stop()
     assert out.exit_code == 1
     assert "run again with --resend A04 to finish" in out.stdout
+
+
+def test_a_wrong_smtp_port_is_one_error_naming_the_setting_at_once(workbook, tmp_path, monkeypatch, pdf_out):
+    """Connection refused on the first connection: exit 2 (could not run), one sentence, no retries, no ledger."""
+    port = free_port()                                     # nothing listens there
+    monkeypatch.setenv("KPI_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("KPI_SMTP_PORT", str(port))
+    monkeypatch.setenv("KPI_SMTP_SECURITY", "none")
+    start = time.monotonic()
+    out = run("email", workbook, "--month", "2026-10", "--out", pdf_out, "--outbox", tmp_path / "ob", "--send")
+    assert time.monotonic() - start < 15                   # the default retries alone would sleep 2+4+8+16 s
+    assert out.exit_code == 2
+    assert out.output.count("connection refused") == 1
+    assert (f"Error: Nothing accepts connections at 127.0.0.1:{port} (connection refused): check [smtp] host "
+            "and port in the settings file, or KPI_SMTP_HOST and KPI_SMTP_PORT.") in " ".join(out.output.split())
+    assert "deferred" not in out.output and "UNCERTAIN" not in out.output
+    assert not (tmp_path / "ob" / "ledger.jsonl").exists()

@@ -360,11 +360,36 @@ def test_listing_the_same_agent_twice_is_refused(mails, config, tmp_path):
         deliver([mails[0], mails[0]], outbox=tmp_path, config=config)
 
 
-def test_an_unreachable_server_defers_everything_with_the_reason(mails, config, tmp_path):
-    report = deliver(mails, outbox=tmp_path, config=config, smtp=smtp_for(free_port(), retries=1), send=True)
-    assert report.delivered == [] and len(report.deferred) == 4
-    assert "cannot reach 127.0.0.1" in report.stopped
-    assert os.listdir(tmp_path) == [".lock"]
+def test_a_closed_port_is_a_setting_to_fix_said_once_and_at_once_not_retried(mails, config, tmp_path):
+    port = free_port()                   # nothing listens there: every connect is refused
+    start = time.monotonic()
+    with pytest.raises(UserError) as caught:
+        deliver(mails, outbox=tmp_path, config=config, smtp=smtp_for(port, retries=4, retry_delay_seconds=2),
+                send=True)
+    assert time.monotonic() - start < 2                    # the retries would have slept 2+4+8+16 s
+    assert str(caught.value) == (f"Nothing accepts connections at 127.0.0.1:{port} (connection refused): check "
+                                 "[smtp] host and port in the settings file, or KPI_SMTP_HOST and KPI_SMTP_PORT.")
+    assert os.listdir(tmp_path) == [".lock"]               # no ledger: nothing sent, nothing uncertain
+
+
+def test_a_server_that_goes_away_mid_run_is_retried_then_the_rest_deferred(mails, pdfs, config, tmp_path):
+    """Refused after the server has answered is a server restarting, not a setting: retried, then deferred."""
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    deliverable = [m for m in mails if m.agent_id in GOOD]
+
+    def stop_after_the_first(outcome, done, total):
+        if done == 1:
+            controller.stop()
+
+    report = deliver(deliverable, outbox=tmp_path, config=config, smtp=smtp_for(controller.port), send=True,
+                     progress=stop_after_the_first)
+    assert [o.status for o in report.outcomes] == ["delivered", "deferred", "deferred"]
+    assert "kept failing" in report.stopped and "connection refused" in report.stopped
+    assert len(box.received) == 1
+    ledger = Ledger(tmp_path)
+    assert ledger.uncertain() == {} and [e["status"] for e in ledger.settled.values()] == ["delivered"]
 
 
 # --- names built to break mail headers (issue 12) ------------------------------------------

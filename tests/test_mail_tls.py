@@ -16,6 +16,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from kpi_reports.errors import UserError
 from kpi_reports.mail import MailConfig, ScorecardMail, SmtpConfig, deliver, parse_address
 
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
@@ -107,17 +108,16 @@ def test_tls_with_login_delivers(tls_server, one_mail, tmp_path):
 
 def test_a_wrong_password_stops_the_run_with_a_clear_reason(tls_server, one_mail, tmp_path):
     security, port, inbox = tls_server
-    report = deliver([one_mail], outbox=tmp_path, config=CONFIG, smtp=smtp(security, port, "wrong"), send=True)
-    assert inbox.received == [] and not report.ok
-    assert "refused the login for 'kpi@team.example'" in report.stopped
-    assert [o.status for o in report.outcomes] == ["deferred"]
+    with pytest.raises(UserError, match="refused the login for 'kpi@team.example'"):
+        deliver([one_mail], outbox=tmp_path, config=CONFIG, smtp=smtp(security, port, "wrong"), send=True)
+    assert inbox.received == []
 
 
 @pytest.mark.parametrize("tls_server", ["starttls"], indirect=True)
 def test_plain_text_to_a_tls_only_server_is_refused_clearly(tls_server, one_mail, tmp_path):
     security, port, inbox = tls_server
-    report = deliver([one_mail], outbox=tmp_path, config=CONFIG, smtp=smtp("none", port, "right-password"),
-                     send=True)
-    assert inbox.received == [] and not report.ok
-    assert "does not support this: SMTP AUTH extension not supported" in report.stopped
-    assert "Check [smtp] security" in report.stopped
+    with pytest.raises(UserError) as caught:
+        deliver([one_mail], outbox=tmp_path, config=CONFIG, smtp=smtp("none", port, "right-password"), send=True)
+    assert inbox.received == []
+    assert "does not support this: SMTP AUTH extension not supported" in str(caught.value)
+    assert "Check [smtp] security" in str(caught.value)

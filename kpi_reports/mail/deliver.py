@@ -3,8 +3,10 @@
 Order of checks per mail: has an address -> not already in the ledger, nor uncertain
 (unless resent) -> composes -> (dry run: .eml file) -> rate limit -> SMTP with retries,
 the intent on the ledger before DATA and the outcome after. A run that must stop (daily
-cap, server gone, bad login, SIGTERM or Ctrl-C) reports the rest as deferred; the next
-run finishes them and sends nothing twice.
+cap, server gone, SIGTERM or Ctrl-C) reports the rest as deferred; the next run finishes
+them and sends nothing twice. SMTP settings that cannot work (unknown host, nothing
+listening at host:port, a refused login or TLS), found on the run's first connection,
+raise their UserError at once: nothing was sent, and the fix is a setting, not a rerun.
 """
 from __future__ import annotations
 
@@ -244,6 +246,8 @@ def _send(run: _Run, mail: ScorecardMail, msg: EmailMessage, envelope: list[str]
         run.limiter.wait_for_slot()
         _send_with_retries(run, mail, msg, envelope)
     except (_Stop, UserError) as exc:       # daily cap, server gone; bad login, TLS, unknown host, ledger
+        if isinstance(exc, UserError) and not run.sender.connected:
+            raise                           # the settings cannot work: say so once, not once per mail
         run.stopped = str(exc)
         return Outcome(**base, status="deferred", reason=run.stopped)
     except PermanentError as exc:

@@ -1,11 +1,15 @@
 """Talking to the SMTP server: connect (TLS, login), send one message, classify failures.
 
 Failures come in three kinds, because each needs a different answer:
-- Transient (4xx, dropped connection, timeout, refused): reconnect, back off, retry.
+- Transient (4xx, dropped connection, timeout; refused once the server has answered in
+  this run, as while it restarts): reconnect, back off, retry.
 - Permanent for this message (5xx to RCPT or DATA): report it, go on with the others.
 - Uncertain: the connection broke after the whole message was sent but before the
   server's answer. The server may have it; retrying could deliver it twice, so it is
   recorded as uncertain and only `resend` sends it again.
+
+Settings that cannot work (unknown host, nothing listening at host:port, a refused login,
+TLS that does not match the port) are a UserError naming the setting to fix, never retried.
 """
 from __future__ import annotations
 
@@ -58,6 +62,7 @@ class SmtpSender:
     def __init__(self, config: SmtpConfig) -> None:
         self.config = config
         self._smtp: _SMTP | _SMTP_SSL | None = None
+        self.connected = False          # a connection has been opened (and logged in) in this run
 
     def send(self, msg: EmailMessage, envelope_from: str, envelope_to: list[str],
              before_data: Callable[[], None] = lambda: None) -> None:
@@ -114,7 +119,8 @@ class SmtpSender:
 
     def _connection(self) -> _SMTP | _SMTP_SSL:
         if self._smtp is None:
-            self._smtp = _connect(self.config)
+            self._smtp = _connect(self.config, first=not self.connected)
+            self.connected = True
         return self._smtp
 
 
@@ -130,8 +136,11 @@ def _envelope(smtp: smtplib.SMTP, envelope_from: str, envelope_to: list[str]) ->
             raise smtplib.SMTPResponseException(code, f"{rcpt}: {resp.decode(errors='replace')}".encode())
 
 
-def _connect(config: SmtpConfig) -> _SMTP | _SMTP_SSL:
-    """Open, secure and log in; wrong settings become a UserError, a busy server a TransientError."""
+def _connect(config: SmtpConfig, first: bool = True) -> _SMTP | _SMTP_SSL:
+    """Open, secure and log in; wrong settings become a UserError, a busy server a TransientError.
+
+    A refused connection is a wrong host or port on the first connection of a run, and a
+    server restarting (worth a retry) on a later one."""
     where = f"{config.host}:{config.port}"
     try:
         if config.security == "ssl":
@@ -159,6 +168,11 @@ def _connect(config: SmtpConfig) -> _SMTP | _SMTP_SSL:
         raise UserError(f"The SMTP server {where} refused the connection: {_describe(exc)}.") from None
     except socket.gaierror as exc:
         raise UserError(f"Unknown SMTP host {config.host!r} ({exc.strerror}); fix [smtp] host or KPI_SMTP_HOST.") from None
+    except ConnectionRefusedError:
+        if first:
+            raise UserError(f"Nothing accepts connections at {where} (connection refused): check [smtp] host "
+                            "and port in the settings file, or KPI_SMTP_HOST and KPI_SMTP_PORT.") from None
+        raise TransientError(f"cannot reach {where}: connection refused") from None
     except (smtplib.SMTPServerDisconnected, OSError) as exc:
         raise TransientError(f"cannot reach {where}: {_describe(exc)}") from None
 
