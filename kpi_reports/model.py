@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 
@@ -29,6 +29,13 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.sheet}!row {self.row}" if self.row else self.sheet
         return f"{where}, {self.column}: {self.problem}"
+
+
+class DateRange(NamedTuple):
+    """The first and last day a workbook has data for (both inclusive)."""
+
+    first: dt.date
+    last: dt.date
 
 
 @dataclass
@@ -69,16 +76,16 @@ class TeamData:
     def active_agents(self) -> pd.DataFrame:
         return self.agents[self.agents["active"]]
 
-    def date_range(self) -> tuple[dt.date | None, dt.date | None]:
-        """First and last day any lead, activity or deal date falls on."""
+    def date_range(self) -> DateRange | None:
+        """First and last day any lead, activity or deal date falls on; None without dates."""
         days = pd.concat([
             self.activity["date"], self.leads["matched"], self.deals["opened"],
         ]).dropna()
         if days.empty:
-            return None, None
-        return days.min().date(), days.max().date()
+            return None
+        return DateRange(days.min().date(), days.max().date())
 
 
 from .result import KpiHistory, KpiResult  # noqa: E402  (the engine's output, kept with the other plain data)
 
-__all__ = ["Problem", "TeamData", "KpiHistory", "KpiResult"]
+__all__ = ["DateRange", "Problem", "TeamData", "KpiHistory", "KpiResult"]

@@ -93,6 +93,13 @@ def test_a_day_past_the_data_gets_a_note_on_stderr(write_workbook):
     assert json.loads(out.stdout)["as_of"] == AS_OF.isoformat()
 
 
+def test_a_workbook_without_dated_rows_gets_a_note_not_a_range(write_workbook):
+    out = run("metrics", write_workbook(), "--as-of", AS_OF.isoformat(), "--json")
+    assert out.exit_code == 0
+    assert "the workbook has no dated rows yet; every value is undefined." in out.stderr
+    assert "the data ends" not in out.stderr and "the data starts" not in out.stderr
+
+
 def test_help_teaches_with_examples():
     out = run("metrics", "--help")
     assert "Examples:" in out.output and "--as-of" in out.output

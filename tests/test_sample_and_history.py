@@ -5,7 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kpi_reports import compute, history, load_workbook, month_ends, monthly_history
+from kpi_reports import UserError, compute, history, load_workbook, month_ends, monthly_history
+from kpi_reports.report import check_month
 from kpi_reports.sample import SAMPLE_PROBLEMS, sample_tables
 
 
@@ -30,6 +31,19 @@ def test_sample_round_trips_through_the_workbook(team):
     assert len(team.problems) == len(SAMPLE_PROBLEMS)
     first, last = team.date_range()
     assert first == dt.date(2025, 5, 1) and last == dt.date(2026, 10, 31)
+
+
+def test_a_workbook_without_dated_rows_has_no_range_and_no_scorecard_month(write_workbook):
+    empty = load_workbook(write_workbook())
+    assert empty.date_range() is None
+    with pytest.raises(UserError, match="no dated Activity, Leads or Deals rows yet"):
+        check_month(empty, dt.date(2026, 10, 1))
+
+
+def test_a_month_outside_the_data_names_the_months_there_are(team):
+    with pytest.raises(UserError, match="Choose a month from 2025-05 to 2026-10"):
+        check_month(team, dt.date(2026, 11, 1))
+    check_month(team, dt.date(2025, 5, 1))
 
 
 def test_history_equals_computing_each_day_alone(team):

@@ -59,10 +59,12 @@ def problems_table(problems: list[Problem]) -> Table:
 
 def warn_outside_data(team: TeamData, as_of: dt.date) -> None:
     """Numbers for a day past the data look real but count nothing new: say so (stderr)."""
-    first, last = team.date_range()
-    if first is None:
+    span = team.date_range()
+    if span is None:
         console_err.print(styled(("Note:", "yellow"), " the workbook has no dated rows yet; every value is undefined."))
-    elif (as_of - last).days > 1:           # no date arithmetic past 9999-12-31
+        return
+    first, last = span
+    if (as_of - last).days > 1:           # no date arithmetic past 9999-12-31
         console_err.print(styled(("Note:", "yellow"), f" the data ends {fmt.day(last)}; as of {fmt.day(as_of)} the "
                                  f"windows miss {(as_of - last).days} days of data. Use --as-of {last:%Y-%m-%d}?"))
     elif as_of < first:

@@ -134,7 +134,9 @@ def _dashboard(ws, tables: dict[str, pd.DataFrame], sample: bool) -> None:
         return
     settings = load_settings()
     team = team_from_tables({k: frame_rows(v) for k, v in tables.items()}, settings, source="sample data")
-    write_layout(ws, build_layout(compute(team, team.date_range()[1], settings)))
+    span = team.date_range()
+    assert span is not None, "the sample tables hold dated rows"
+    write_layout(ws, build_layout(compute(team, span.last, settings)))
 
 
 def new_workbook(path: str | Path, sample: bool = False, overwrite: bool = False) -> Path:

@@ -155,10 +155,11 @@ def render_jobs(jobs: list[Job], folders: tuple[Path, ...], workers: int | None 
 
 def check_month(team: TeamData, month: dt.date) -> None:
     """A clear message for a month the workbook has no data for (instead of an empty PDF)."""
-    first, last = team.date_range()
-    if first is None:
+    span = team.date_range()
+    if span is None:
         raise UserError("The workbook has no dated Activity, Leads or Deals rows yet, so there is "
                         "nothing to put on a scorecard. Add data, then run again.")
+    first, last = span
     if month_end(month) < first or month > last:
         raise UserError(f"The workbook has no data for {f.month(month)}: its data runs from "
                         f"{f.day(first)} to {f.day(last)}. Choose a month from {first:%Y-%m} to {last:%Y-%m}.")
