@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeGuard
 
 from markupsafe import Markup
 
@@ -22,7 +23,8 @@ class Palette:
     muted: str = "#6b7785"
 
 
-def _ok(x: float | None) -> bool:
+def _ok(x: float | None) -> TypeGuard[float]:
+    """A number to draw: neither None nor NaN."""
     return x is not None and not math.isnan(x)
 
 
