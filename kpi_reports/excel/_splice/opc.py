@@ -13,11 +13,11 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 from urllib.parse import unquote
 from xml.etree import ElementTree as ET
 from xml.parsers import expat
@@ -69,7 +69,7 @@ class Package:
         """The package in `source` (a path, or a binary file open for reading)."""
         label = label or os.path.basename(str(getattr(source, "name", source)))
         with ExitStack() as stack:
-            raw = source if hasattr(source, "read") else stack.enter_context(open(source, "rb"))
+            raw = stack.enter_context(open(source, "rb")) if isinstance(source, (str, os.PathLike)) else source
             try:
                 zf = stack.enter_context(zipfile.ZipFile(raw))
             except (zipfile.BadZipFile, zipfile.LargeZipFile) as exc:
@@ -147,8 +147,8 @@ class Package:
             for name in self.names:
                 if name not in changes:
                     self._copy_compressed(zf, name)
-                elif changes[name] is not None:
-                    zf.writestr(self._entry(name), changes[name])
+                elif (data := changes[name]) is not None:
+                    zf.writestr(self._entry(name), data)
             for name, data in changes.items():
                 if data is not None and name not in self:
                     zf.writestr(self._entry(name), data)
@@ -176,17 +176,20 @@ class Package:
         entry.CRC, entry.compress_size, entry.file_size = old.CRC, old.compress_size, old.file_size
         entry.flag_bits = old.flag_bits & ~0x8   # sizes go in the header: no data descriptor
         zip64 = max(entry.file_size, entry.compress_size) > zipfile.ZIP64_LIMIT
-        with out._lock:
-            out.fp.seek(out.start_dir)
-            entry.header_offset = out.fp.tell()
-            out._writecheck(entry)
-            out._didModify = True
+        fp = out.fp
+        assert fp is not None, "write() holds `out` open"
+        # The private members below are zipfile's own (see ZipFile.mkdir); typeshed omits them.
+        with out._lock:  # type: ignore[attr-defined]
+            fp.seek(out.start_dir)
+            entry.header_offset = fp.tell()
+            out._writecheck(entry)  # type: ignore[attr-defined]
+            out._didModify = True  # type: ignore[attr-defined]
             out.filelist.append(entry)
             out.NameToInfo[entry.filename] = entry
-            out.fp.write(entry.FileHeader(zip64))
-            _copy_bytes(self._raw, out.fp, old.compress_size, lambda: self._damaged(
+            fp.write(entry.FileHeader(zip64))
+            _copy_bytes(self._raw, fp, old.compress_size, lambda: self._damaged(
                 f"its part {name} is cut short"))
-            out.start_dir = out.fp.tell()
+            out.start_dir = fp.tell()
 
     def rels(self, part: str) -> list[Rel]:
         """Relationships of `part` ("" for the package itself)."""
@@ -235,7 +238,7 @@ class Package:
         return None
 
 
-def _copy_bytes(src: BinaryIO, dst: BinaryIO, size: int, short) -> None:
+def _copy_bytes(src: IO[bytes], dst: IO[bytes], size: int, short: Callable[[], Exception]) -> None:
     """Copy `size` bytes in chunks; `short()` is the error when `src` ends first."""
     while size:
         chunk = src.read(min(size, 1 << 20))

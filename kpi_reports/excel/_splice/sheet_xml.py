@@ -50,8 +50,8 @@ def rewrite_sheet(xml: str, strings: list[str], maps: StyleMaps, selected: bool,
 def _set_code_name(xml: str, name: str) -> str:
     if re.search(r"<sheetPr\b", xml):
         return _retag(xml, "sheetPr", lambda t: set_attr(t, "codeName", name))
-    at = re.search(r"<worksheet\b[^>]*>", xml).end()
-    return f'{xml[:at]}<sheetPr codeName="{escape(name)}"/>{xml[at:]}'
+    return re.sub(r"<worksheet\b[^>]*>", lambda m: f'{m.group(0)}<sheetPr codeName="{escape(name)}"/>',
+                  xml, count=1)
 
 
 

@@ -67,7 +67,7 @@ def _fragment(el: ET.Element) -> str:
 
     body = write(el)
     decls = "".join(f" xmlns:{p}={quoteattr(uri)}" for uri, p in foreign.items())
-    head = re.match(r"<[\w:]+", body).end()
+    head = 1 + len(name(el.tag))          # body starts "<" and el's tag
     return body[:head] + decls + body[head:]
 
 
@@ -142,7 +142,7 @@ def _append(xml: str, name: str, items: list[str]) -> str:
     if m is None:
         tag = f'<{name} count="{len(items)}">{"".join(items)}</{name}>'
         return _insert_list(xml, name, tag)
-    start_tag = re.match(rf"<{name}\b[^>]*?/?>", m.group(0)).group(0)
+    start_tag = xml[m.start(): xml.index(">", m.start()) + 1]
     old = len(re.findall(rf"<{_child(name)}\b", m.group(2) or ""))
     head = set_attr(start_tag.removesuffix("/>").removesuffix(">") + ">", "count",
                     str(old + len(items)))

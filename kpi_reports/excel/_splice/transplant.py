@@ -75,7 +75,7 @@ def _make_room(pkg: Package, book: str, name: str, edits: dict[str, bytes | None
     index = next((i for i, e in enumerate(entries) if e.name.lower() == name.lower()), None)
     if index is None:
         return _append_sheet(pkg, book, entries, name, edits), set(), None, False
-    part = _sheet_part(pkg, book, entries[index].name)
+    part = _entry_part(pkg, book, entries[index])
     removed = _owned_parts(pkg, part, entries[index].name)
     _drop_calc_chain(pkg, book, entries[index].sheet_id, edits)
     return part, removed, code_name(pkg.text(part)), index == active_tab(pkg.text(book))
@@ -114,8 +114,12 @@ def _main_part(pkg: Package) -> str:
 def _sheet_part(pkg: Package, book: str, name: str) -> str | None:
     entry = next((e for e in sheet_entries(pkg.part(book))
                   if e.name.lower() == name.lower()), None)
-    if entry is None:
-        return None
+    return None if entry is None else _entry_part(pkg, book, entry)
+
+
+def _entry_part(pkg: Package, book: str, entry: SheetEntry) -> str:
+    """The worksheet part of sheet `entry` of `book` (a UserError if it has none)."""
+    name = entry.name
     rel = next((r for r in pkg.rels(book) if r.id == entry.rel_id), None)
     if rel is None or rel.target not in pkg:
         raise UserError(f"Sheet {name!r} has no content in the file: open the workbook in "
