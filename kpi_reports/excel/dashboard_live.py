@@ -14,7 +14,7 @@ from itertools import groupby
 
 from openpyxl.utils import get_column_letter
 
-from .dashboard import STYLES, Layout, Style
+from .dashboard import STYLES, ChartSpec, Layout, Style
 
 XL_EXPRESSION = 2          # XlFormatConditionType.xlExpression
 XL_ALIGN = {"center": -4108, "left": -4131}     # XlHAlign
@@ -94,7 +94,7 @@ def write_layout_live(sheet, layout: Layout) -> None:
         _conditional_formats(sheet, layout)
         _page_setup(sheet, layout)
     if layout.chart:
-        _chart(sheet, layout)
+        _chart(sheet, layout.chart)
     sheet.activate()
     sheet.freeze_panes.freeze_at(layout.freeze)
 
@@ -126,8 +126,7 @@ def _page_setup(sheet, layout: Layout) -> None:
         sheet.api.HPageBreaks.Add(sheet.range((row + 1, 1)).api)
 
 
-def _chart(sheet, layout: Layout) -> None:
-    spec = layout.chart
+def _chart(sheet, spec: ChartSpec) -> None:
     anchor = sheet.range(spec.anchor)
     chart = sheet.charts.add(left=anchor.left, top=anchor.top,
                              width=spec.width_cm * POINTS_PER_CM, height=spec.height_cm * POINTS_PER_CM)

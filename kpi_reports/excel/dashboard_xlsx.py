@@ -16,7 +16,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname, range_boundaries
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .dashboard import STYLES, Layout, Style
+from .dashboard import STYLES, ChartSpec, Layout, Style
 
 # Two lines of 11-pt text: LibreOffice does not grow a row for wrapped text by itself,
 # so without a height a wrapped header overlaps the row below.
@@ -57,7 +57,7 @@ def write_layout(ws: Worksheet, layout: Layout) -> None:
             formula=[rule.formula], stopIfTrue=True, font=Font(color=rule.font),
             fill=PatternFill("solid", start_color=rule.fill, end_color=rule.fill, bgColor=rule.fill)))
     if layout.chart:
-        ws.add_chart(_bar_chart(ws, layout), layout.chart.anchor)
+        ws.add_chart(_bar_chart(ws, layout.chart), layout.chart.anchor)
     ws.freeze_panes = layout.freeze
     _page_setup(ws, layout)
 
@@ -72,8 +72,7 @@ def _page_setup(ws: Worksheet, layout: Layout) -> None:
         ws.row_breaks.append(Break(id=row))
 
 
-def _bar_chart(ws: Worksheet, layout: Layout) -> BarChart:
-    spec = layout.chart
+def _bar_chart(ws: Worksheet, spec: ChartSpec) -> BarChart:
     chart = BarChart()
     chart.type, chart.title, chart.legend = "col", spec.title, None
     chart.width, chart.height = spec.width_cm, spec.height_cm
