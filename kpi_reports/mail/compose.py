@@ -90,9 +90,9 @@ def message_id(mail: ScorecardMail, to: Address, sender: Address) -> str:
 def template_environments(templates: Path | None = None) -> tuple[jinja2.Environment, jinja2.Environment]:
     """(text, html) environments; an override folder is searched before the built-in one."""
     loader = jinja2.FileSystemLoader([str(p) for p in _dirs(templates)])
-    common = dict(loader=loader, undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-                  trim_blocks=True, lstrip_blocks=True)
-    return jinja2.Environment(autoescape=False, **common), jinja2.Environment(autoescape=True, **common)
+    environment = functools.partial(jinja2.Environment, loader=loader, undefined=jinja2.StrictUndefined,
+                                    keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+    return environment(autoescape=False), environment(autoescape=True)
 
 
 def compose(mail: ScorecardMail, config: MailConfig, templates: Path | None = None,

@@ -17,6 +17,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -176,7 +177,7 @@ def run_lock(folder: Path) -> Iterator[None]:
             _unlock(fh.fileno())
 
 
-try:
+if sys.platform != "win32":
     import fcntl
 
     def _lock(fd: int) -> None:
@@ -184,7 +185,7 @@ try:
 
     def _unlock(fd: int) -> None:
         fcntl.flock(fd, fcntl.LOCK_UN)
-except ImportError:  # Windows
+else:  # Windows
     import msvcrt
 
     def _lock(fd: int) -> None:
