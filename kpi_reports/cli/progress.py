@@ -5,7 +5,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Callable
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn,
+                           TimeElapsedColumn)
 
 from .common import console_err
 
@@ -17,20 +18,20 @@ def progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
     The bar appears at the first update, so a run that stops on bad input, or has
     nothing to do, shows no empty bar.
     """
-    bar: Progress | None = None
-    task = None
+    shown: tuple[Progress, TaskID] | None = None     # the bar and its task, once drawn
 
     def update(done: int, total: int) -> None:
-        nonlocal bar, task
-        if bar is None:
+        nonlocal shown
+        if shown is None:
             bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                            TimeElapsedColumn(), console=console_err)
             bar.start()
-            task = bar.add_task(description, total=total)
+            shown = bar, bar.add_task(description, total=total)
+        bar, task = shown
         bar.update(task, completed=done, total=total)
 
     try:
         yield update
     finally:
-        if bar is not None:
-            bar.stop()
+        if shown is not None:
+            shown[0].stop()
