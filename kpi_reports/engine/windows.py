@@ -92,8 +92,15 @@ class _DayCache(dict):
         return self[column]
 
 
+def _activity_columns(m: MetricDef) -> tuple[str, str]:
+    """An activity metric's numerator and denominator columns (settings require both)."""
+    assert m.numerator is not None and m.denominator is not None, m.id
+    return column_name(m.numerator), column_name(m.denominator)
+
+
 def _cohort(leads: pd.DataFrame, days: _DayCache, m: MetricDef, settings: Settings, codes: np.ndarray,
             n: int, w: _Windows) -> tuple[np.ndarray, np.ndarray]:
+    assert m.event is not None, f"settings require cohort metric {m.id!r}'s event"
     event = column_name(m.event)
     matched = days["matched"]
     happened = days[event]
@@ -151,7 +158,8 @@ def _metric_arrays(team: TeamData, settings: Settings, w: _Windows, active: pd.I
         if m.kind == "cohort":
             num, den = _cohort(team.leads, lead_days, m, settings, lead_codes, n, w)
         elif m.kind == "activity":
-            num, den = activity_sums[column_name(m.numerator)], activity_sums[column_name(m.denominator)]
+            numerator, denominator = _activity_columns(m)
+            num, den = activity_sums[numerator], activity_sums[denominator]
         else:
             num, den = _portal_updates(team, m, deal_codes, n, w)
         nums.append(num)
@@ -185,7 +193,7 @@ def window_arrays(team: TeamData, days: Sequence[dt.date], active: pd.Index, set
     activity_codes = _codes(team.activity["agent_id"], active)
     count_columns = list(dict.fromkeys(
         [column_name(c) for c in ACTIVITY_COUNTS]
-        + [column_name(c) for m in settings.metrics if m.kind == "activity" for c in (m.numerator, m.denominator)]))
+        + [c for m in settings.metrics if m.kind == "activity" for c in _activity_columns(m)]))
     activity_days = day_numbers(team.activity["date"])
     trailing_age = np.full(len(days), settings.plan.trailing_days - 1, dtype=np.int64)
     sums, trailing, ytd_sums = _activity_sums(team, activity_days, count_columns, activity_codes, n, w,

@@ -77,10 +77,11 @@ def report_missing_metric_columns(sheets: dict[str, RawSheet | None], settings: 
     needs: dict[tuple[str, str], list[str]] = {}
     for metric in settings.metrics:
         table, columns = {"activity": ("activity", (metric.numerator, metric.denominator)),
-                          "cohort": ("leads", (metric.event,))}.get(metric.kind, (None, ()))
+                          "cohort": ("leads", (metric.event,))}.get(metric.kind, ("", ()))
+        sheet = sheets.get(table)         # settings give these kinds their columns; both sheets are required
         for column in dict.fromkeys(columns):
-            if column_name(column) not in sheets[table].present:
-                needs.setdefault((sheets[table].name, column), []).append(metric.label)
+            if sheet is not None and column is not None and column_name(column) not in sheet.present:
+                needs.setdefault((sheet.name, column), []).append(metric.label)
     for (sheet_name, column), labels in needs.items():
         log.sheet_level(sheet_name, column, f"column {column!r} not found: {' and '.join(labels)} undefined")
 
