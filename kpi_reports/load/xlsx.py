@@ -79,11 +79,11 @@ def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     book = ET.fromstring(read_limited(zf, "xl/workbook.xml", MAX_PART_XML))
     rels = ET.fromstring(read_limited(zf, "xl/_rels/workbook.xml.rels", MAX_PART_XML))
     targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{PKG_REL}Relationship")}
-    parts = {}
+    parts: dict[str, str] = {}
     for sheet in book.iter(f"{MAIN}sheet"):
         target = targets.get(sheet.get(f"{REL}id"), "")
         part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
-        parts[sheet.get("name")] = part
+        parts[sheet.get("name", "")] = part
     return parts
 
 
@@ -177,7 +177,8 @@ class SharedStrings:
     """The workbook's shared strings, parsed only as far as the header cells need."""
 
     def __init__(self, zf: zipfile.ZipFile):
-        self.zip, self.texts, self._events = zf, [], None
+        self.zip, self._events = zf, None
+        self.texts: list[str] = []
         part = next((n for n in zf.namelist() if n.lower() == "xl/sharedstrings.xml"), None)
         if part is not None:
             self._events = ET.iterparse(zf.open(part), events=("end",))
@@ -206,7 +207,7 @@ def cell_text(el: ET.Element) -> str:
 @dataclass
 class CompactSheet:
     xml: bytes
-    header: list[object]     # wanted headers first (columns 0..k-1 of xml), then the others
+    header: list[str]        # wanted headers first (columns 0..k-1 of xml), then the others
     header_row: int
     numbers: list[int]       # original row number of each compact row
 
@@ -219,7 +220,8 @@ def compact_sheet(stream: IO[bytes], is_wanted, strings: SharedStrings) -> Compa
     header: dict[int, str] = {}
     columns: dict[int, int] = {}          # original column -> compact column
     header_row, numbers = 0, []
-    row_number, col, cells = 0, -1, []
+    row_number, col = 0, -1
+    cells: list[tuple[int, str | None, str | None, ET.Element | None, ET.Element | None]] = []
     sheet_data = None
     for event, el in ET.iterparse(stream, events=("start", "end")):
         tag = el.tag
