@@ -13,6 +13,7 @@ import datetime as dt
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 from itertools import chain
+from typing import Generic, TypeVar
 
 from kpi_reports.engine import compute
 from kpi_reports.model import KpiResult, TeamData
@@ -21,6 +22,7 @@ from kpi_reports.settings import Settings
 from .ranges import Rows, team_from_tables
 
 SAMPLE_ROWS = 64
+_V = TypeVar("_V")
 
 
 def frozen(rows: Rows) -> tuple[tuple[object, ...], ...]:
@@ -71,16 +73,16 @@ class Cells:
         return self._types
 
 
-class _Lru:
+class _Lru(Generic[_V]):
     """A small least-recently-used map; values are built on a miss by `make`."""
 
     def __init__(self, size: int, identity: bool = False) -> None:
         self.size = size
         self.identity = identity          # confirm a hit with `is` instead of ==
-        self.items: OrderedDict[Hashable, tuple[object, object]] = OrderedDict()
+        self.items: OrderedDict[Hashable, tuple[object, _V]] = OrderedDict()
         self.misses = 0
 
-    def get(self, key: Hashable, exact: object, make: Callable[[], object]) -> object:
+    def get(self, key: Hashable, exact: object, make: Callable[[], _V]) -> _V:
         hit = self.items.get(key)
         if hit is not None and (hit[0] is exact if self.identity else hit[0] == exact):
             self.items.move_to_end(key)
@@ -98,9 +100,9 @@ class ResultCache:
     """KpiResults for tables passed as rows; each distinct set of tables is typed once."""
 
     def __init__(self, size: int = 16) -> None:
-        self.teams = _Lru(size)
-        self.results = _Lru(size * 4, identity=True)
-        self.spellings = _Lru(size, identity=True)
+        self.teams: _Lru[TeamData] = _Lru(size)
+        self.results: _Lru[KpiResult] = _Lru(size * 4, identity=True)
+        self.spellings: _Lru[dict[str, str]] = _Lru(size, identity=True)
 
     def lookup(self, tables: Mapping[str, Rows], as_of: dt.date,
                settings: Settings) -> tuple[TeamData, KpiResult]:
