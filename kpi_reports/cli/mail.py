@@ -10,7 +10,7 @@ import click
 from rich.table import Table
 from rich.text import Text
 
-from .common import console, month_option, open_team, settings_option, workbook_argument
+from .common import console, month_option, open_team, settings_option, styled, workbook_argument
 from .progress import progress_bar
 from .scorecards import out_option, render_month, templates_option
 
@@ -84,7 +84,7 @@ def email(workbook: Path, month, send: bool, resend: tuple[str, ...], mark_sent:
       kpi-reports email team.xlsx --month 2026-10 --send --resend A07
     """
     from ..mail import MailConfig, SmtpConfig, deliver
-    from ..mail.month import check_resend, leaders_from_agents, month_mails
+    from ..mail.month import check_resend, leader_problems, leaders_from_agents, month_mails
 
     team, settings = open_team(workbook, settings_path)
     check_resend(team, resend)
@@ -98,9 +98,12 @@ def email(workbook: Path, month, send: bool, resend: tuple[str, ...], mark_sent:
                          mark_sent=set(mark_sent),
                          templates=templates_dir, progress=lambda _outcome, done, total: update(done, total))
     print_report(report, resend, verbose)
+    unled = leader_problems(team)
+    for problem in unled:
+        console.print(styled(("Not sent:", "red"), f" {problem}"))
     if not send:
         console.print(f"Messages written to {outbox / f'{first:%Y-%m}'}; nothing was sent (add --send).")
-    sys.exit(0 if report.ok else 1)
+    sys.exit(0 if report.ok and not unled else 1)
 
 
 COMMANDS = [email]

@@ -13,11 +13,11 @@ from .compose import ScorecardMail, compose, message_id
 from .config import MailConfig, SmtpConfig
 from .deliver import deliver
 from .ledger import Ledger
-from .month import check_resend, leaders_from_agents, mail_summary, month_mails
+from .month import check_resend, leader_problems, leaders_from_agents, mail_summary, month_mails
 from .report import MailReport, Outcome
 
 __all__ = [
     "AddressError", "Ledger", "MailConfig", "MailProblem", "MailReport", "Outcome", "ScorecardMail",
-    "SmtpConfig", "check_resend", "compose", "deliver", "leaders_from_agents", "mail_summary", "message_id",
-    "month_mails", "parse_address", "safe_filename",
+    "SmtpConfig", "check_resend", "compose", "deliver", "leader_problems", "leaders_from_agents", "mail_summary",
+    "message_id", "month_mails", "parse_address", "safe_filename",
 ]

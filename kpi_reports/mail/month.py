@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING
 from .. import formatting as f
 from ..engine.coaching import headline
 from ..errors import UserError
-from ..model import TeamData
+from ..model import Problem, TeamData
 from ..result import KpiResult
+from .addresses import AddressError, parse_address
 from .compose import ScorecardMail
 from .config import MailConfig
 
@@ -45,9 +46,36 @@ def mail_summary(result: KpiResult, agent_id: str,
 
 
 def leaders_from_agents(team: TeamData) -> dict[str, str]:
-    """Team name -> Email of the agent marked Leader = Yes on the Agents sheet."""
-    marked = team.agents[team.agents["leader"] & team.agents["email"].notna() & (team.agents["team"] != "")]
-    return dict(zip(marked["team"], marked["email"]))
+    """Team name -> Email of the active agent marked Leader = Yes on the Agents sheet.
+
+    A leader who left (Active = No) leads no one: no summary, no copies. A leader whose
+    Email is not one valid address is left out here and reported by `leader_problems`,
+    so one bad cell costs only that team's summary and copies, not the whole mailing.
+    """
+    return {team_name: email for team_name, email, problem, _row in _leader_cells(team) if problem is None}
+
+
+def leader_problems(team: TeamData) -> list[Problem]:
+    """Each active leader whose Email cell is not one valid address, located on the Agents sheet."""
+    return [Problem("Agents", row, "Email", f"team {team_name!r}'s leader: {problem}; the team summary "
+                    "and the --cc-leader copies are not sent until it is fixed")
+            for team_name, _email, problem, row in _leader_cells(team) if problem is not None]
+
+
+def _leader_cells(team: TeamData) -> list[tuple[str, str, str | None, int]]:
+    """(team, Email cell, what is wrong with it or None, row) for each active leader of a team."""
+    agents = team.active_agents
+    marked = agents[agents["leader"] & (agents["team"] != "")]
+    cells = []
+    for team_name, cell, row in zip(marked["team"], marked["email"], marked["row"]):
+        email = cell if isinstance(cell, str) else ""
+        try:
+            parse_address(email)
+            problem = None
+        except AddressError as exc:
+            problem = str(exc)
+        cells.append((team_name, email, problem, int(row)))
+    return cells
 
 
 def check_resend(team: TeamData, resend: Iterable[str]) -> None:
@@ -99,4 +127,5 @@ def _result(run: ScorecardRun) -> KpiResult:
     return run.result
 
 
-__all__ = ["check_resend", "leaders_from_agents", "mail_summary", "month_mails", "scorecard_mails", "summary_mails"]
+__all__ = ["check_resend", "leader_problems", "leaders_from_agents", "mail_summary", "month_mails", "scorecard_mails",
+           "summary_mails"]
