@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -9,6 +11,7 @@ import click
 from rich.console import Console
 from rich.text import Text
 
+from ..errors import UserError
 from ..settings import DEFAULT_SETTINGS_NAME, settings_for
 
 if TYPE_CHECKING:
@@ -49,12 +52,15 @@ class Day(click.DateTime):
     def convert(self, value, param, ctx):
         if isinstance(value, dt.datetime):
             return value
-        from ..load.cells import day_from_text, month_from_text      # pandas: only when a date is given
+        from ..load.cells import FIRST_DAY, LAST_DAY, day_from_text, month_from_text   # pandas: only when a date is given
         try:
             day = (month_from_text if self.shown == "YYYY-MM" else day_from_text)(str(value))
-            return dt.datetime.combine(day, dt.time())
         except ValueError as exc:
             self.fail(f"{exc}: use {self.shown}, e.g. {self.example}.", param, ctx)
+        if not FIRST_DAY <= day <= LAST_DAY:
+            self.fail(f"{value!r} is outside the days a workbook can hold ({FIRST_DAY:%Y-%m-%d} to "
+                      f"{LAST_DAY:%Y-%m-%d}), e.g. {self.example}.", param, ctx)
+        return dt.datetime.combine(day, dt.time())
 
 
 def as_of_option(help_text: str = "Compute as of this day (YYYY-MM-DD). Default: today."):
@@ -73,6 +79,28 @@ def open_team(workbook: Path, settings_path: Path | None) -> tuple[TeamData, Set
     with console_err.status(f"Reading {workbook.name} ..."):
         team = load_workbook(workbook, settings)
     return team, settings
+
+
+def writable_folder(path: Path, option: str) -> None:
+    """Before any work: the folder given as `option` can be made and written in.
+
+    A UserError (exit 2) naming the path and how to fix it, instead of a crash after the
+    workbook is read and the PDFs are rendered. Nothing is created here.
+    """
+    existing = path
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise UserError(f"{option} {path}: {existing} is a file, not a folder. "
+                        f"Give a folder (it is made if missing), e.g. {option} {existing.parent / path.name}.")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".kpi-reports-write-test-", dir=existing)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise UserError(f"{option} {path}: cannot write in {existing} ({exc.strerror or exc}). "
+                        f"Give a folder you may write to, or make {existing} writable "
+                        "(its permissions, a read-only disk, a full disk).") from None
 
 
 def to_date(value: dt.datetime | None) -> dt.date:

@@ -10,7 +10,8 @@ import click
 from rich.table import Table
 from rich.text import Text
 
-from .common import console, month_option, open_team, settings_option, styled, workbook_argument
+from .common import (console, month_option, open_team, settings_option, styled, workbook_argument,
+                     writable_folder)
 from .progress import progress_bar
 from .scorecards import out_option, render_month, templates_option
 
@@ -86,6 +87,8 @@ def email(workbook: Path, month, send: bool, resend: tuple[str, ...], mark_sent:
     from ..mail import MailConfig, SmtpConfig, deliver
     from ..mail.month import check_resend, leader_problems, leaders_from_agents, month_mails
 
+    writable_folder(out_dir, "--out")
+    writable_folder(outbox, "--outbox")
     team, settings = open_team(workbook, settings_path)
     check_resend(team, resend)
     first: dt.date = month.date().replace(day=1)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from .. import formatting as fmt
-from .common import console, month_option, open_team, settings_option, styled, workbook_argument
+from .common import console, month_option, open_team, settings_option, styled, workbook_argument, writable_folder
 from .progress import progress_bar
 
 if TYPE_CHECKING:
@@ -54,6 +54,7 @@ def scorecards(workbook: Path, month, out_dir: Path, agents: tuple[str, ...], te
       kpi-reports scorecards team.xlsx --month 2026-10
       kpi-reports scorecards team.xlsx --month 2026-10 --agent A01 --agent A07 --out reports
     """
+    writable_folder(out_dir, "--out")
     team, settings = open_team(workbook, settings_path)
     run = render_month(team, settings, month.date(), out_dir, agents, templates_dir)
     console.print(f"{len(run.scorecards)} scorecard(s) for {fmt.month(run.month)} in {run.folder} "
