@@ -15,7 +15,7 @@ MAX_STEM = 80
 
 def safe_stem(*parts: object, fallback: str = "agent", limit: int = MAX_STEM) -> str:
     """ "A01", "José ../../x" -> "A01-Jose_.x": ASCII letters, digits, . _ - only, no leading dot."""
-    text = "-".join(str(p).strip() for p in parts if str(p).strip())
+    text = "-".join(str(p)[:limit * 4].strip() for p in parts if str(p).strip())   # a 20 MB name: its head
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     text = re.sub(r"[^A-Za-z0-9._-]+", "_", text)
     text = re.sub(r"\.{2,}", ".", text).strip("._-")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 
 UNDEFINED = "—"
 
@@ -84,3 +85,26 @@ def span(start: dt.date, end: dt.date) -> str:
     if start.year == end.year:
         return f"{start:%b} {start.day} – {day(end)}"
     return f"{day(start)} – {day(end)}"
+
+
+NAME_LIMIT = 60
+ELLIPSIS = "…"
+# C0/C1 controls, line and paragraph separators, and the bidi overrides and isolates that
+# would make a name print reversed or swallow what follows it.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]+")
+
+
+def display_name(text: object, limit: int = NAME_LIMIT) -> str:
+    """A name (agent, team) as every face lays it out: one line, at most `limit` characters.
+
+    "Dana\\nLee" -> "Dana Lee"; a 32,767-character name -> its first 59 characters + "…".
+    Only the head of the text is looked at, so a 20 MB cell costs no more than a short one.
+    The full name stays in the data (JSON, CSV, the engine's tables); this is for display.
+    """
+    if _missing(text):
+        return ""
+    raw = str(text)
+    head = " ".join(_UNPRINTABLE.sub(" ", raw[:limit * 4 + 1]).split())
+    if len(head) <= limit and len(raw) <= limit * 4:
+        return head
+    return head[:limit - 1].rstrip() + ELLIPSIS

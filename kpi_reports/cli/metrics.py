@@ -32,7 +32,7 @@ def metrics_table(result: KpiResult, width: int) -> Table:
         table.add_column(metric.short, justify="right", min_width=max(map(len, metric.short.split())))
     names = result.agents["name"]
     for i, agent_id in enumerate(result.agent_ids):
-        name = [names.iat[i]] if with_names else []
+        name = [fmt.display_name(names.iat[i])] if with_names else []
         table.add_row(agent_id, *name, *(fmt.percent(v) for v in result.rate[:, i]))
     table.add_section()
     for values, label in ((result.average, "Average"), (result.top10, f"Top {result.settings.top_percent}%")):

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
-from kpi_reports.formatting import UNDEFINED, day
+from kpi_reports.formatting import UNDEFINED, day, display_name
 from kpi_reports.model import KpiResult
 
 SHEET = "Dashboard"
@@ -154,11 +154,11 @@ def metric_grid(result: KpiResult) -> list[list[object]]:
     Per metric three columns: the rate, its numerator and its denominator. Undefined
     values are None. Shared by the Dashboard and =KPI_TABLE().
     """
-    header = ["Agent ID", "Name", "Team"]
+    header: list[object] = ["Agent ID", "Name", "Team"]
     for m in result.metrics:
         header += [m.label, f"{m.label}: count", f"{m.label}: of {m.population}"]
     people = result.agents[["name", "team"]].astype(object)
-    rows = [[agent_id, people["name"].iat[i], people["team"].iat[i],
+    rows: list[list[object]] = [[agent_id, display_name(people["name"].iat[i]), display_name(people["team"].iat[i]),
              *(cell for j in range(len(result.metrics)) for cell in (
                  _rate(result.rate[j, i]), _count(result.numerator[j, i]), _count(result.denominator[j, i])))]
             for i, agent_id in enumerate(result.agent_ids)]

@@ -98,7 +98,7 @@ def scorecard_mails(run: ScorecardRun, config: MailConfig, cc_leader: bool = Fal
         lines, tip = mail_summary(result, agent_id)
         leader = config.leader_of(agent["team"]) if cc_leader else None
         mails.append(ScorecardMail(
-            agent_id=agent_id, name=str(agent["name"]), email=agent["email"], team=agent["team"],
+            agent_id=agent_id, name=f.display_name(agent["name"]), email=agent["email"], team=agent["team"],
             month=run.month, headline=lines, top_tip=tip, pdf_path=pdf,
             cc=[leader.addr_spec] if leader else []))
     return mails

@@ -98,7 +98,8 @@ def scorecard_context(h: KpiHistory, agent_id: str, palette: Palette = Palette()
     person = a.person
     tiles = _tiles(h, a, palette)
     return {
-        "agent": {"id": agent_id, "name": person["name"], "team": _text(person.get("team"))},
+        "agent": {"id": agent_id, "name": f.display_name(person["name"]),
+                  "team": f.display_name(person.get("team"))},
         "month": f.month(r.as_of), "as_of": f.day(r.as_of), "tiles": tiles,
         "funnel": _funnel(h, a, tiles, palette), "goal": _goal(h, a, palette),
         "focus": [{"label": m.label, "tip": m.tip, "gap": f.points(gap)} for m, gap in focus(r, agent_id)],
@@ -121,7 +122,8 @@ def _movers(h: KpiHistory, agent_ids: list[str]) -> dict:
     names = h.agents["name"]
 
     def item(move: Move) -> dict:
-        return {"name": names.at[move.agent_id], "metric": move.metric.label, "before": f.percent(move.before),
+        return {"name": f.display_name(names.at[move.agent_id]), "metric": move.metric.label,
+                "before": f.percent(move.before),
                 "after": f.percent(move.after), "change": f.points(move.change)}
 
     return {"up": [item(m) for m in found.up], "down": [item(m) for m in found.down],
@@ -140,13 +142,14 @@ def summary_context(h: KpiHistory, team: str | None = None) -> dict:
     rows_idx = [k for k, t in enumerate(teams) if team is None or t == team]
     order = sorted(rows_idx, key=lambda k: (str(people["name"].iat[k]).casefold(), h.agent_ids[k]))
     avg, top = r.average, r.top10
-    rows = [{"id": h.agent_ids[k], "name": people["name"].iat[k], "team": teams.iat[k],
+    rows = [{"id": h.agent_ids[k], "name": f.display_name(people["name"].iat[k]),
+             "team": f.display_name(teams.iat[k]),
              "ytd": f.money(float(r.closed_volume_ytd[k]), compact=True),
              "cells": [_cell(r.rate[j, k], avg[j], top[j]) for j in range(len(h.metrics))]}
             for k in order]
     problems = r.data_quality
     return {
-        "team": team, "month": f.month(r.as_of), "as_of": f.day(r.as_of),
+        "team": f.display_name(team) or None, "month": f.month(r.as_of), "as_of": f.day(r.as_of),
         "metrics": [{"label": m.brief_label, "full": m.label} for m in h.metrics],
         "average": [f.percent(a) for a in avg], "top": [f.percent(t) for t in top],
         "counted": [int(n) for n in r.ranked], "rows": rows, "top_percent": h.settings.top_percent,
