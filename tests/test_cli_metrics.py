@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from kpi_reports import compute, load_workbook
 from kpi_reports.cli import main
 from kpi_reports.sample import SAMPLE_END
-from conftest import AS_OF, days_before
+from conftest import AS_OF, days_before, team_tables
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +74,9 @@ def test_check_json_lists_the_same_problems(sample):
 
 
 def test_check_exits_0_on_clean_data(write_workbook):
-    path = write_workbook(activity=[{"Date": days_before(1), "Agent ID": "A01", "Calls": 3}])
+    tables = team_tables(activity=[{"Date": days_before(1), "Agent ID": "A01", "Calls": 3}])
+    tables["Agents"]["Leader"] = ["Yes", ""]                     # team North's summary has someone to go to
+    path = write_workbook(tables)
     out = run("check", path)
     assert out.exit_code == 0 and "No data-quality problems" in out.output
 

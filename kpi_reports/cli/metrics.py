@@ -140,6 +140,8 @@ def print_mapping(workbook: Path, settings_path: Path | None) -> int:
 def check(workbook: Path, as_json: bool, suggest_mapping: bool, settings_path: Path | None) -> None:
     """List every data-quality problem: sheet, row, column and reason.
 
+    Also what the month's mail needs: valid addresses, teams typed one way, a leader per team.
+
     Exits 0 when there is none, 1 when there are some.
 
     \b
@@ -150,14 +152,17 @@ def check(workbook: Path, as_json: bool, suggest_mapping: bool, settings_path: P
     """
     if suggest_mapping:
         sys.exit(print_mapping(workbook, settings_path))
-    team, _ = open_team(workbook, settings_path)
+    from ..mail.readiness import mail_problems
+
+    team, settings = open_team(workbook, settings_path)
+    problems = [*team.problems, *mail_problems(team, settings)]   # and what the month's mail will need
     if as_json:
-        click.echo(json.dumps([p.as_json() for p in team.problems], indent=2, ensure_ascii=False))
-    elif not team.problems:
+        click.echo(json.dumps([p.as_json() for p in problems], indent=2, ensure_ascii=False))
+    elif not problems:
         console.print(f"No data-quality problems in {workbook}.")
     else:
-        console.print(problems_table(team.problems))
-    sys.exit(1 if team.problems else 0)
+        console.print(problems_table(problems))
+    sys.exit(1 if problems else 0)
 
 
 COMMANDS = [metrics, check]

@@ -34,7 +34,7 @@ class MailConfig:
     @classmethod
     def from_settings(cls, settings: Settings, env: Mapping[str, str] = os.environ,
                       leaders: Mapping[str, str] | None = None) -> "MailConfig":
-        """[mail] + KPI_MAIL_FROM; `leaders` (e.g. a Leader Email column) adds to [mail.leaders]."""
+        """[mail] + KPI_MAIL_FROM; `leaders` (the Agents sheet's, see leaders_from_agents) add to [mail.leaders]."""
         mail = settings.mail
         raw_from = env.get("KPI_MAIL_FROM") or mail.sender
         if not raw_from.strip():
@@ -57,7 +57,7 @@ def _leaders(table: Mapping[str, Any]) -> dict[str, Address]:
             leaders[str(team).strip().casefold()] = parse_address(raw)
         except AddressError as exc:
             raise UserError(f"The leader address for team {team!r} is wrong: {exc}. "
-                            "Fix [mail.leaders] in the settings or the Leader Email column.") from None
+                            "Fix [mail.leaders] in the settings, or the leader's Email cell on Agents.") from None
     return leaders
 
 
