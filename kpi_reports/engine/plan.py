@@ -80,8 +80,9 @@ class Plan:
 
 def time_left(as_of: dt.date) -> tuple[int, int]:
     """Calendar days and Monday-to-Friday days after `as_of` to the end of its year."""
-    next_year = dt.date(as_of.year + 1, 1, 1)
-    return (next_year - as_of).days - 1, int(np.busday_count(as_of + dt.timedelta(days=1), next_year))
+    day = np.datetime64(as_of, "D")                    # numpy days go past 9999-12-31; dt.date does not
+    next_year = np.datetime64(f"{as_of.year:04d}-12-31", "D") + 1
+    return int((next_year - day).astype(int)) - 1, int(np.busday_count(day + 1, next_year))
 
 
 def plan(result: KpiResult) -> Plan:
