@@ -36,7 +36,7 @@ def says(output: str, text: str) -> bool:
 def test_a_day_no_workbook_can_hold_is_exit_2_with_the_range(args, workbook, tmp_path):
     out = run(*[a.format(wb=workbook, tmp=tmp_path) for a in args])
     assert out.exit_code == 2, out.output
-    assert says(out.output, "is outside the days a workbook can hold (1900-01-01 to 9999-12-31)")
+    assert says(out.output, "a workbook can hold (1900-01-01 to 9999-12-31)")
     assert not (tmp_path / "out").exists() and not (tmp_path / "ob").exists()
 
 

@@ -109,7 +109,7 @@ def test_help_teaches_with_examples():
 
 def test_bad_date_is_a_usage_error(sample):
     out = run("metrics", sample, "--as-of", "31/31/2026")
-    assert out.exit_code == 2 and "'31/31/2026' is not a date: use YYYY-MM-DD, e.g. 2026-10-31" in out.output
+    assert out.exit_code == 2 and "'31/31/2026' is not a date: use YYYY-MM-DD, a day a workbook can hold (1900-01-01 to 9999-12-31), e.g. 2026-10-31" in out.output
 
 
 def test_settings_file_beside_the_workbook_is_used(write_workbook):

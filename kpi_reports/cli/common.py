@@ -56,7 +56,8 @@ class Day(click.DateTime):
         try:
             day = (month_from_text if self.shown == "YYYY-MM" else day_from_text)(str(value))
         except ValueError as exc:
-            self.fail(f"{exc}: use {self.shown}, e.g. {self.example}.", param, ctx)
+            self.fail(f"{exc}: use {self.shown}, a day a workbook can hold ({FIRST_DAY:%Y-%m-%d} to "
+                      f"{LAST_DAY:%Y-%m-%d}), e.g. {self.example}.", param, ctx)
         if not FIRST_DAY <= day <= LAST_DAY:
             self.fail(f"{value!r} is outside the days a workbook can hold ({FIRST_DAY:%Y-%m-%d} to "
                       f"{LAST_DAY:%Y-%m-%d}), e.g. {self.example}.", param, ctx)
