@@ -20,9 +20,13 @@ import ssl
 from collections.abc import Callable, Iterator
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
+from typing import TYPE_CHECKING
 
 from ..errors import UserError
 from .config import SmtpConfig
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 
 class TransientError(Exception):
@@ -37,13 +41,13 @@ class UncertainError(Exception):
     """The message was sent but the server's answer was lost; it may have been delivered."""
 
 
-class _Tracking:
+class _Tracking(smtplib.SMTP):
     """Notes when the message's final "." went out, to tell "lost" from "maybe delivered"."""
 
     payload_sent = False
 
-    def send(self, s: bytes | str) -> None:  # type: ignore[override]
-        super().send(s)  # type: ignore[misc]
+    def send(self, s: ReadableBuffer | str) -> None:
+        super().send(s)
         if isinstance(s, bytes) and s.endswith(b"\r\n.\r\n"):
             self.payload_sent = True
 
