@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from pathlib import Path
-from typing import Any
+from typing import Any, Required, TypedDict
 
 from ..atomic import write_bytes
 from ..errors import UserError
@@ -67,6 +67,16 @@ class RateLimiter:
         recent = sorted(t for t in self.ledger.sent_times if t > now - MINUTE)
         if len(recent) >= self.per_minute:
             self.sleep(recent[-self.per_minute] + MINUTE - now)
+
+
+class _Known(TypedDict, total=False):
+    """An Outcome's fields known before the mail's fate (recipients once it composes)."""
+
+    agent_id: Required[str]
+    name: Required[str]
+    kind: Required[str]
+    recipients: tuple[str, ...]
+    message_id: str
 
 
 @dataclass
@@ -147,7 +157,7 @@ def _abandon(run: _Run, mails: Sequence[ScorecardMail], exc: Interrupted) -> Non
     run.stopped = f"stopped by {exc.signal_name}"
     at_hand = len(run.done)
     for i, mail in enumerate(mails[at_hand:], start=at_hand):
-        base = dict(agent_id=mail.agent_id, name=mail.name, kind=mail.kind)
+        base = _Known(agent_id=mail.agent_id, name=mail.name, kind=mail.kind)
         if exc.in_flight and i == at_hand:
             run.done.append(Outcome(**base, status="uncertain", reason=f"abandoned by a second {exc.signal_name} "
                                     f"while the server had it; check, then --resend {mail.agent_id}"))
@@ -200,7 +210,7 @@ def _check_marks(run: _Run, mails: Sequence[ScorecardMail]) -> None:
 
 
 def _one(run: _Run, mail: ScorecardMail) -> Outcome:
-    base = dict(agent_id=mail.agent_id, name=mail.name, kind=mail.kind)
+    base = _Known(agent_id=mail.agent_id, name=mail.name, kind=mail.kind)
     if not str(mail.email or "").strip():
         return Outcome(**base, status="no_address", reason="no Email on the Agents sheet")
     earlier = _from_ledger(run, mail, base)
@@ -215,19 +225,20 @@ def _one(run: _Run, mail: ScorecardMail) -> Outcome:
         run.stopped = run.stopped or str(exc)
     if run.stopped:
         return Outcome(**base, status="deferred", reason=run.stopped)
-    base.update(recipients=tuple(envelope), message_id=msg["Message-ID"])
+    base.update({"recipients": tuple(envelope), "message_id": msg["Message-ID"]})
     if run.sender is None:
         return Outcome(**base, status="would_send", eml_path=_write_eml(run.outbox, mail, msg))
     return _send(run, mail, msg, envelope, base)
 
 
-def _from_ledger(run: _Run, mail: ScorecardMail, base: dict[str, Any]) -> Outcome | None:
+def _from_ledger(run: _Run, mail: ScorecardMail, base: _Known) -> Outcome | None:
     """Delivered before -> skipped; uncertain -> uncertain again (never silently "sent")."""
     done = run.ledger.get(mail.key)
     who = agent_key(mail.agent_id)
     if not done or who in run.resend:
         return None
-    earlier = dict(base, recipients=tuple(done.get("recipients", ())), message_id=done.get("message_id", ""))
+    earlier: _Known = {**base, "recipients": tuple(done.get("recipients", ())),
+                       "message_id": done.get("message_id", "")}
     if who in run.mark_sent:
         run.ledger.record(mail.key, **_fields(run, mail, done["message_id"], done["recipients"]),
                           status=DELIVERED, reason="marked as sent by the user (--mark-sent)")
@@ -240,7 +251,7 @@ def _from_ledger(run: _Run, mail: ScorecardMail, base: dict[str, Any]) -> Outcom
 
 
 def _send(run: _Run, mail: ScorecardMail, msg: EmailMessage, envelope: list[str],
-          base: dict[str, Any]) -> Outcome:
+          base: _Known) -> Outcome:
     assert run.sender and run.limiter and run.smtp
     try:
         run.limiter.wait_for_slot()
