@@ -29,7 +29,7 @@ def report_table(report: MailReport, verbose: bool) -> Table:
     for column in ("Status", "Agent", "To (and Cc)", *(["Why"] if with_reasons else [])):
         table.add_column(column, overflow="fold")
     for o in shown:
-        style = None if o.status in ("delivered", "would_send", "skipped") else "red"
+        style = "" if o.status in ("delivered", "would_send", "skipped") else "red"
         who = f"{o.name} ({o.agent_id})" if o.kind == "scorecard" else f"{o.name} team summary"
         reason = [Text(o.reason)] if with_reasons else []
         table.add_row(Text(WORDS[o.status], style=style), Text(who), Text(", ".join(o.recipients)), *reason)
