@@ -39,8 +39,9 @@ def refresh_workbook(path: str | Path, as_of: dt.date | None = None,
     settings = settings or settings_for(path)
     result = compute(load_workbook(path, settings), as_of or dt.date.today(), settings)
     done = splice_sheet(path, io.BytesIO(layout_bytes(build_layout(result))), SHEET, backup=True)
-    for line in _file_notes(done) if tell else []:
-        tell(line)
+    if tell is not None:
+        for line in _file_notes(done):
+            tell(line)
     return result
 
 
@@ -49,6 +50,8 @@ def _file_notes(done: SpliceResult) -> list[str]:
     if not done.changed:
         return ["The Dashboard was already up to date: the workbook was left as it was.",
                 *done.notes]
+    if done.backup is None:         # spliced without a backup: nothing to say about one
+        return list(done.notes)
     backup = done.backup.name
     line = (f"Backup: {backup}, the workbook as you last had it, is kept as it was (only "
             "refreshes have changed the workbook since)." if done.backup_kept else
