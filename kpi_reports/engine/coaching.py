@@ -167,7 +167,7 @@ def movers(history: KpiHistory, agent_ids: Sequence[str], limit: int = MOVERS_LI
 
     def move(k: int) -> Move:
         a, j = np.unravel_index(k, delta.shape)
-        return Move(agent_ids[a], history.metrics[j], float(before[a, j]), float(now[a, j]), float(delta[a, j]))
+        return Move(agent_ids[int(a)], history.metrics[j], float(before[a, j]), float(now[a, j]), float(delta[a, j]))
 
     up = [move(k) for k in flat[::-1][:limit] if delta.flat[k] > 0]
     down = [move(k) for k in flat[:limit] if delta.flat[k] < 0]
