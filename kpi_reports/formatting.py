@@ -1,4 +1,10 @@
-"""Numbers for people, formatted in one place for every face (CLI, Dashboard, PDF, mail)."""
+"""Numbers for people, formatted in one place for every face (CLI, Dashboard, PDF, mail).
+
+One rounding rule everywhere: halves round away from zero, as Excel's number formats and
+ROUND() do (62.5% shows as 63%, $1.25M as $1.3M), never Python's round-half-to-even. A
+difference of two rates is the difference of the two percentages as shown, so "50% → 63%"
+always reads "+13 pts". Undefined (None or NaN) is "—" everywhere.
+"""
 from __future__ import annotations
 
 import datetime as dt
@@ -6,37 +12,70 @@ import math
 import re
 
 UNDEFINED = "—"
+PERCENT_DIGITS = 0            # percentages are shown as whole percents ("63%", Excel's "0%")
+MINUS = "−"                   # U+2212, the sign of a negative difference in points
 
 
 def _missing(x: object) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x))
 
 
-def percent(rate: float | None, digits: int = 0) -> str:
-    """0.6 -> "60%"; 0.625 -> "63%" (halves round up, as Excel's 0% format does); undefined -> "—"."""
-    if _missing(rate):
-        return UNDEFINED
+def half_up(x: float, digits: int = 0) -> float:
+    """x rounded to `digits` decimals, halves away from zero (Excel's rule).
+
+    The product is first rounded to 6 decimals so float noise does not decide a half:
+    0.285 * 100 is 28.499999999999996 in binary and must still show as 29.
+    """
     scale = 10 ** digits
-    shown = math.floor(round(rate * 100 * scale, 6) + 0.5) / scale
-    return f"{shown:.{digits}f}%"
+    scaled = round(abs(x) * scale, 6)
+    return math.copysign(math.floor(scaled + 0.5) / scale, x)
+
+
+def shown_percent(rate: float | None, digits: int = PERCENT_DIGITS) -> float | None:
+    """The number a rate shows as a percentage: 0.625 -> 63.0; undefined -> None."""
+    if _missing(rate):
+        return None
+    return half_up(float(rate) * 100, digits)
+
+
+def percent(rate: float | None, digits: int = PERCENT_DIGITS) -> str:
+    """0.6 -> "60%"; 0.625 -> "63%" (halves round up, as Excel's 0% format does); undefined -> "—"."""
+    shown = shown_percent(rate, digits)
+    if shown is None:
+        return UNDEFINED
+    return f"{shown + 0.0:.{digits}f}%"          # + 0.0: never "-0%"
+
+
+def _number(x: float, digits: int) -> str:
+    """x with thousands separators and `digits` decimals, halves up."""
+    return f"{half_up(x, digits) + 0.0:,.{digits}f}"
 
 
 def count(x: float | None) -> str:
-    """12.0 -> "12"; 1234 -> "1,234"; 2.5 -> "2.5"."""
+    """12.0 -> "12"; 1234 -> "1,234"; 2.5 -> "2.5"; 2.25 -> "2.3"."""
     if _missing(x):
         return UNDEFINED
-    return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.1f}"
+    return _number(float(x), 0 if float(x).is_integer() else 1)
+
+
+COMPACT_UNITS = (("K", 1e3), ("M", 1e6), ("B", 1e9))
 
 
 def money(x: float | None, compact: bool = False) -> str:
-    """1234567 -> "$1,234,567"; compact: "$1.2M", "$850K"."""
+    """1234567 -> "$1,234,567"; compact: "$1.3M" (1,250,000), "$850K", and 999,950 -> "$1M" (not
+    "$1,000K"): a unit is used once the smaller one would show 1,000; negative: "-$1,500"."""
     if _missing(x):
         return UNDEFINED
+    size = abs(float(x))
+    shown, text, suffix = half_up(size), _number(size, 0), ""
     if compact:
-        for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
-            if abs(x) >= size:
-                return f"${x / size:,.1f}{suffix}".replace(".0" + suffix, suffix)
-    return f"${x:,.0f}"
+        for unit, scale in COMPACT_UNITS:
+            if shown < 1000:
+                break
+            shown = half_up(size / scale, 1)
+            text, suffix = _number(size / scale, 1).removesuffix(".0"), unit
+    sign = "-" if x < 0 and text != "0" else ""
+    return f"{sign}${text}{suffix}"
 
 
 def day(d: dt.date | None) -> str:
@@ -52,7 +91,7 @@ def month(d: dt.date) -> str:
 
 
 def ordinal(n: int) -> str:
-    """1 -> "1st", 12 -> "12th", 23 -> "23rd"."""
+    """1 -> "1st", 12 -> "12th", 23 -> "23rd", 111 -> "111th"."""
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
 
@@ -71,13 +110,15 @@ def rank(position: float | None, ranked: float | None) -> str:
     return f"{ordinal(int(position))} of {int(ranked)}"
 
 
-def points(delta: float | None) -> str:
-    """A difference of two rates in percentage points: 0.123 -> "+12 pts", -0.05 -> "−5 pts"."""
-    if _missing(delta):
+def points(after: float | None, before: float | None) -> str:
+    """How far `after` is from `before` in percentage points, as the two percentages show:
+    (0.625, 0.5) -> "+13 pts" (63% - 50%), (0.45, 0.5) -> "−5 pts"; undefined -> "—"."""
+    shown_after, shown_before = shown_percent(after), shown_percent(before)
+    if shown_after is None or shown_before is None:
         return UNDEFINED
-    pts = round(delta * 100)
-    sign = "+" if pts > 0 else "−" if pts < 0 else "±"
-    return f"{sign}{abs(pts)} pts"
+    pts = round(shown_after - shown_before, PERCENT_DIGITS)
+    sign = "+" if pts > 0 else MINUS if pts < 0 else "±"
+    return f"{sign}{abs(pts):.{PERCENT_DIGITS}f} pts"
 
 
 def span(start: dt.date, end: dt.date) -> str:

@@ -121,7 +121,7 @@ def test_focus_lists_tips_below_average_most_worth_first(sample):
         assert len(below) > 0
         for k, mid in enumerate(below.index, start=1):
             m = result.settings.metric(mid)
-            assert f"{k}. {m.label} {f.points(below[mid])} vs Average" in text
+            assert f"{k}. {m.label} {f.points(values[mid], result.benchmarks['average'][mid])} vs Average" in text
             assert m.tip.split()[0] in text
         assert f"{len(below) + 1}. " not in text
         assert "Well done" not in text

@@ -14,7 +14,7 @@ from .. import formatting as f
 from ..engine.coaching import Move, agent_goal_pace, focus, movers
 from ..explain import undefined_reason, window_text
 from ..load import column_name
-from ..result import AgentHistory, KpiHistory
+from ..result import AgentHistory, KpiHistory, KpiResult
 from . import charts
 from .charts import Palette
 
@@ -102,12 +102,18 @@ def scorecard_context(h: KpiHistory, agent_id: str, palette: Palette = Palette()
                   "team": f.display_name(person.get("team"))},
         "month": f.month(r.as_of), "as_of": f.day(r.as_of), "tiles": tiles,
         "funnel": _funnel(h, a, tiles, palette), "goal": _goal(h, a, palette),
-        "focus": [{"label": m.label, "tip": m.tip, "gap": f.points(gap)} for m, gap in focus(r, agent_id)],
+        "focus": [{"label": m.label, "tip": m.tip, "gap": _gap_text(r, agent_id, m.id)} for m, _ in focus(r, agent_id)],
         "portal_rule": _portal_rule(a),
         "windows": [{"label": m.brief_label, "text": window_text(m, r)} for m in h.metrics],
         "problems": [str(p) for p in a.problems],
         "top_percent": h.settings.top_percent,
     }
+
+
+def _gap_text(r: KpiResult, agent_id: str, metric_id: str) -> str:
+    """The agent's gap to the Average as the two percentages on the page differ ("−13 pts")."""
+    j = r.metric_position(metric_id)
+    return f.points(r.rate[j, r.position(agent_id)], r.average[j])
 
 
 def _text(x: object) -> str:
@@ -124,7 +130,7 @@ def _movers(h: KpiHistory, agent_ids: list[str]) -> dict:
     def item(move: Move) -> dict:
         return {"name": f.display_name(names.at[move.agent_id]), "metric": move.metric.label,
                 "before": f.percent(move.before),
-                "after": f.percent(move.after), "change": f.points(move.change)}
+                "after": f.percent(move.after), "change": f.points(move.after, move.before)}
 
     return {"up": [item(m) for m in found.up], "down": [item(m) for m in found.down],
             "since": None if found.since is None else f.day(found.since)}
