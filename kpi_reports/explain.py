@@ -21,8 +21,23 @@ def window_text(m: MetricDef, result: KpiResult) -> str:
     return f"Deals active on {f.day(d)}; updated within {m.max_age_days} days."
 
 
+SHEET_OF_KIND = {"cohort": "Leads", "activity": "Activity", "deal_updates": "Deals"}
+
+
+def missing_text(m: MetricDef, result: KpiResult) -> str | None:
+    """ "No Contracts column on the Activity sheet" when the metric lacks a column, else None."""
+    columns = result.history.missing_inputs.get(m.id)
+    if not columns:
+        return None
+    names = " and ".join(columns)
+    return f"No {names} column{'s' if len(columns) > 1 else ''} on the {SHEET_OF_KIND[m.kind]} sheet"
+
+
 def undefined_reason(m: MetricDef, result: KpiResult) -> str:
-    """Why a value is "—": the population the window held none of."""
+    """Why a value is "—": a column the workbook lacks, or the population the window held none of."""
+    missing = missing_text(m, result)
+    if missing:
+        return missing
     d = result.as_of
     if m.kind == "cohort":
         return f"No {m.population} matched {f.span(*cohort_span(m, result.settings, d))}"

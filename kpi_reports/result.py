@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, overload
 
@@ -46,6 +46,8 @@ class KpiHistory(Sequence["KpiResult"]):
     column over the plan's trailing days, shape (days, agents).
     stale_deals: per day, the active deals without a fresh update (engine.deals.stale_deals).
     agents: index agent_id; the Agents sheet's name, email, team, annual_goal, ...
+    missing_inputs: metric id -> the columns the metric needs that the workbook lacks (that
+    metric is undefined for every agent and day: NaN numerator, denominator and rate).
     A sequence of day views: history[-1] is the last day's KpiResult.
     """
 
@@ -65,6 +67,7 @@ class KpiHistory(Sequence["KpiResult"]):
     data_quality: tuple[Problem, ...]
     trailing: dict[str, np.ndarray]
     stale_deals: tuple[pd.DataFrame, ...]
+    missing_inputs: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def metrics(self) -> tuple[MetricDef, ...]:

@@ -11,6 +11,7 @@ import pandas as pd
 from ..benchmarks import benchmark_arrays
 from ..model import TeamData
 from ..result import KpiHistory, KpiResult
+from ..load import column_name
 from ..settings import MetricDef, Settings, load_settings
 from .deals import stale_deals
 from .windows import ActivityWindow, WindowSums, window_arrays
@@ -37,6 +38,10 @@ def history(team: TeamData, days: Sequence[dt.date], settings: Settings | None =
     agents = team.active_agents
     sums = window_arrays(team, days, pd.Index(agents["agent_id"]), settings, activity_window) if days \
         else _no_sums(len(settings.metrics), len(agents))
+    missing = missing_inputs(team, settings)
+    for j, m in enumerate(settings.metrics):
+        if m.id in missing:            # nothing to count: undefined for every agent, never 0
+            sums.numerator[:, j] = sums.denominator[:, j] = np.nan
     value = rate(sums.numerator, sums.denominator)
     counted = (sums.denominator > 0) & (sums.denominator >= settings.min_denominator)
     agents, sums, value, (average, top, ranked, rank) = _agents_who_count(agents, days, sums, value, counted,
@@ -46,7 +51,38 @@ def history(team: TeamData, days: Sequence[dt.date], settings: Settings | None =
         numerator=sums.numerator, denominator=sums.denominator, rate=value, rank=rank,
         average=average, top10=top, ranked=ranked, counts=sums.counts, closed_volume_ytd=sums.closed_volume_ytd,
         activity_windows=tuple(zip(sums.activity_starts, days)), data_quality=tuple(team.problems),
-        trailing=sums.trailing, stale_deals=stale_deals(team, days, pd.Index(agents["agent_id"]), settings))
+        trailing=sums.trailing, stale_deals=stale_deals(team, days, pd.Index(agents["agent_id"]), settings),
+        missing_inputs=missing)
+
+
+INPUT_TABLES = {"cohort": "leads", "activity": "activity"}
+
+
+def metric_inputs(m: MetricDef) -> tuple[str, ...]:
+    """The optional columns (as the settings spell them) a metric counts: event or numerator/denominator."""
+    if m.kind == "cohort":
+        return (m.event,)
+    if m.kind == "activity":
+        return tuple(dict.fromkeys((m.numerator, m.denominator)))
+    return ()
+
+
+def missing_inputs(team: TeamData, settings: Settings) -> dict[str, tuple[str, ...]]:
+    """metric id -> the columns it needs that the workbook lacks (the loader's record of them).
+
+    Such a metric is undefined for every agent: no value, benchmark, rank, focus or mover.
+    """
+    found = {}
+    for m in settings.metrics:
+        table = INPUT_TABLES.get(m.kind)
+        if table is None:
+            continue
+        lacking = set(getattr(team, "missing_columns", {}).get(table, ()))   # the loader's record (#10)
+        frame = getattr(team, table)
+        gone = tuple(c for c in metric_inputs(m) if column_name(c) in lacking or column_name(c) not in frame)
+        if gone:
+            found[m.id] = gone
+    return found
 
 
 def _agents_who_count(agents: pd.DataFrame, days: tuple[dt.date, ...], sums: WindowSums, value: np.ndarray,

@@ -117,12 +117,20 @@ def _cohort(leads: pd.DataFrame, days: _DayCache, m: MetricDef, settings: Settin
 
 def _activity_sums(team: TeamData, days: np.ndarray, columns: Sequence[str], codes: np.ndarray, n: int,
                    w: _Windows, *max_ages: np.ndarray) -> list[dict[str, np.ndarray]]:
-    """Each column summed over ages 0 .. max_age, for each set of max_ages: one pass per column."""
+    """Each column summed over ages 0 .. max_age, for each set of max_ages: one pass per column.
+
+    A column the sheet lacks (NaN throughout) sums to NaN, never 0.
+    """
     as_of = np.tile(w.as_of, len(max_ages))
     ages = np.concatenate(max_ages)
     zero = np.zeros(len(as_of), dtype=np.int64)
-    sums = {c: window_sums(codes, days, team.activity[c].to_numpy(dtype=float), n, as_of, zero, ages)
-            for c in columns}
+    sums = {}
+    for c in columns:
+        weights = team.activity[c].to_numpy(dtype=float) if c in team.activity else np.full(len(days), np.nan)
+        if len(weights) and np.isnan(weights).all():
+            sums[c] = np.full((len(as_of), n), np.nan)
+        else:
+            sums[c] = window_sums(codes, days, weights, n, as_of, zero, ages)
     k = len(w.as_of)
     return [{c: s[g * k:(g + 1) * k] for c, s in sums.items()} for g in range(len(max_ages))]
 

@@ -28,7 +28,7 @@ import pandas as pd
 import xlwings as xw
 
 from kpi_reports.engine import rate as engine_rate
-from kpi_reports.explain import undefined_reason
+from kpi_reports.explain import SHEET_OF_KIND, undefined_reason
 from kpi_reports.errors import UserError
 from kpi_reports.formatting import UNDEFINED
 from kpi_reports.load import clean_text, parse_days, serial_day
@@ -43,7 +43,7 @@ SETTINGS_ENV = "KPI_REPORTS_SETTINGS"     # path of a team settings file for the
 # xlwings' own conversion costs ~40 ms per call on a 10,000-row range, which 300 formulas
 # would pay 300 times. The raw rows are typed once, on a cache miss (excel/ranges.py).
 TABLE = {"convert": "raw"}
-SHEET_OF_KIND = {"cohort": "Leads", "activity": "Activity", "deal_updates": "Deals"}
+
 METRIC_FUNCTIONS = {
     "KPI_PORTAL_UPDATE_RATE": "portal_update_rate", "KPI_SCHEDULE_RATE": "schedule_rate_14d",
     "KPI_BUYER_MET_RATE": "buyer_met_rate_28d", "KPI_SELLER_SIGN_RATE": "seller_sign_rate_28d",
