@@ -13,7 +13,8 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from kpi_reports import compute, load_settings, load_workbook
-from kpi_reports.excel.dashboard import BANDS, FIRST_METRIC_COL, GRID_TOP, build_layout
+from kpi_reports.bands import BANDS
+from kpi_reports.excel.dashboard import FIRST_METRIC_COL, GRID_TOP, build_layout
 from kpi_reports.excel.dashboard_xlsx import layout_bytes
 from kpi_reports.excel.refresh import refresh_workbook
 from kpi_reports.sample import sample_tables
@@ -102,13 +103,13 @@ def test_colour_key_names_the_colours_the_rules_really_use(result):
     assert [rule.formula[0].count(">=") for rule in first_rate.rules] == [1, 1, 0]  # top, avg, below
     key = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "Rate colours")
     words = [ws.cell(key + i, 1).value for i in (1, 2, 3)]
-    assert words == ["Green", "Amber", "Red"] == [b.word for b in BANDS]
+    assert words == ["Green", "Blue", "Red"] == [b.word for b in BANDS]
     assert [ws.cell(key + i, 1).fill.start_color.rgb[-6:] for i in (1, 2, 3)] == rule_fills
     assert [ws.cell(key + i, 2).value for i in (1, 2, 3)] == [
         "rate at or above Top 10%", "rate at or above Average, below Top 10%", "rate below Average"]
     colour_words = {w for row in ws.iter_rows(values_only=True) for v in row if isinstance(v, str)
                     for w in ("green", "amber", "red", "blue", "yellow", "orange") if w in v.lower().split()}
-    assert colour_words == {"green", "amber", "red"}
+    assert colour_words == {"green", "blue", "red"}
 
 
 def test_dashboard_prints_landscape_one_page_wide_with_the_grid_header_repeated(result):
@@ -129,7 +130,7 @@ def test_colours_are_live_conditional_formats_against_the_benchmark_rows(result)
     assert len(rules) == 3 * len(result.metrics)
     first_rate = [(ref, f) for ref, f in rules if ref.startswith("D")]
     assert all(ref == first_rate[0][0] for ref, _ in first_rate)
-    assert any(">=D$" in f for _, f in first_rate) and any("<D$" in f for _, f in first_rate)
+    assert any(">=ROUND(D$" in f for _, f in first_rate) and any("<ROUND(D$" in f for _, f in first_rate)
 
 
 def test_data_quality_and_chart_are_on_the_sheet(result):

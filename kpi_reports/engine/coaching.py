@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..bands import below_average
 from ..benchmarks import benchmark_arrays
 from ..result import KpiHistory, KpiResult
 from ..settings import MetricDef
@@ -48,7 +49,7 @@ def wilson(numerator: np.ndarray, denominator: np.ndarray, z: float = WILSON_Z) 
 
 @dataclass(frozen=True)
 class FocusItem:
-    """A metric to work on: below the Average on a full sample.
+    """A metric to work on: below the Average as shown (kpi_reports.bands) on a full sample.
 
     gap: rate - Average (< 0); worth: what closing it would bring, -gap x the agent's
     denominator (successes: meetings scheduled, contacts made, deals updated ...);
@@ -68,7 +69,7 @@ class FocusItem:
 def focus_all(result: KpiResult, limit: int = FOCUS_LIMIT) -> list[list[FocusItem]]:
     """Every agent's focus items, in the agents' order (one vector pass; see focus_items)."""
     gap = gaps(result)                                                   # (metrics, agents)
-    below = (gap < 0) & ~result.small_sample                            # NaN compares False
+    below = below_average(result.rate, result.average[:, None]) & ~result.small_sample   # as shown (bands)
     worth = -gap * result.denominator
     metric_index = np.broadcast_to(np.arange(len(result.metrics))[:, None], gap.shape)
     order = np.lexsort((metric_index, np.nan_to_num(gap), -np.nan_to_num(worth), ~below), axis=0)[:limit]

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
+from kpi_reports.bands import BANDS, UNBANDED, excel_condition, legend
 from kpi_reports.formatting import UNDEFINED, day, display_name
 from kpi_reports.model import KpiResult
 
@@ -49,21 +50,6 @@ STYLES = {
 }
 
 
-@dataclass(frozen=True)
-class Band:
-    """One colour of the Rate columns: its word, fill and font, and when it applies
-    ({top} stands for the Top 10% label)."""
-
-    word: str
-    fill: str
-    font: str
-    meaning: str
-
-
-# In rule order; the conditional formats and the colour key on the sheet both read these.
-BANDS = (Band("Green", "C6EFCE", "006100", "at or above {top}"),
-         Band("Amber", "FFEB9C", "9C5700", "at or above Average, below {top}"),
-         Band("Red", "FFC7CE", "9C0006", "below Average"))
 STYLES.update({f"band:{b.word}": Style(bold=True, color=b.font, fill=b.fill, align="center")
                for b in BANDS})
 
@@ -248,7 +234,8 @@ def benchmark_notes(result: KpiResult) -> tuple[str, str]:
 
 
 def _colours(layout: Layout, result: KpiResult, first: int, bench: int) -> None:
-    """BANDS[0] at or above Top 10%, BANDS[1] at or above Average, BANDS[2] below Average."""
+    """One rule per band of kpi_reports.bands, comparing the shown (rounded) rate with the
+    Average and Top 10% rows, as the scorecards do."""
     last = bench - 1
     if last < first:
         return
@@ -257,23 +244,18 @@ def _colours(layout: Layout, result: KpiResult, first: int, bench: int) -> None:
         letter = get_column_letter(col)
         cell, avg, top = f"{letter}{first}", f"{letter}${bench}", f"{letter}${bench + 1}"
         cells = f"{letter}{first}:{letter}{last}"
-        tests = (f"AND(ISNUMBER({cell}),ISNUMBER({top}),{cell}>={top})",
-                 (f"AND(ISNUMBER({cell}),ISNUMBER({avg}),{cell}>={avg},"
-                  f"OR(NOT(ISNUMBER({top})),{cell}<{top}))"),
-                 f"AND(ISNUMBER({cell}),ISNUMBER({avg}),{cell}<{avg})")
-        layout.rules += [Rule(cells, test, band.fill, band.font) for test, band in zip(tests, BANDS)]
+        layout.rules += [Rule(cells, excel_condition(band, cell, avg, top), band.fill, band.font) for band in BANDS]
 
 
 def _colour_key(layout: Layout, result: KpiResult, row: int) -> int:
-    """The key under the grid, from BANDS itself so its words match the colours; returns its last row."""
-    top = benchmark_labels(result)[1]
+    """The key under the grid, from the bands themselves so its words match the colours; returns its last row."""
     layout.put(row, 1, "Rate colours", "label")
-    for r, band in enumerate(BANDS, start=row + 1):
-        layout.put(r, 1, band.word, f"band:{band.word}")
-        layout.put(r, 2, "rate " + band.meaning.format(top=top), "note")
+    for r, (word, meaning) in enumerate(legend(benchmark_labels(result)[1]), start=row + 1):
+        layout.put(r, 1, word, f"band:{word}")
+        layout.put(r, 2, "rate " + meaning, "note")
     last = row + len(BANDS) + 1
     layout.put(last, 1, UNDEFINED, "undefined")
-    layout.put(last, 2, "no rate: nothing to count in the window", "note")
+    layout.put(last, 2, UNBANDED, "note")
     return last
 
 

@@ -11,6 +11,7 @@ import math
 import pandas as pd
 
 from .. import formatting as f
+from ..bands import at_average, band, legend
 from ..engine.coaching import Move, agent_goal_pace, focus, movers
 from ..explain import undefined_reason, window_text
 from ..load import column_name
@@ -25,14 +26,13 @@ MAX_PROBLEMS_ON_SUMMARY = 300
 # ------------------------------------------------------------------ one agent
 
 def _status(value: float, average: float, top: float) -> str:
-    """Compared as shown on the page, so "62%" is never called above an Average of "62%"."""
-    if math.isnan(value) or math.isnan(average):
+    """The rate's band (kpi_reports.bands, compared as shown); "at" when it shows the Average's figure."""
+    found = band(value, average, top)
+    if found is None:
         return "none"
-    if value >= top:
-        return "top"
-    if f.percent(value) == f.percent(average):
-        return "at"
-    return "above" if value > average else "below"
+    if found.key == "average":
+        return "at" if at_average(value, average) else "above"
+    return found.key
 
 
 def _tiles(h: KpiHistory, a: AgentHistory, p: Palette) -> list[dict]:
@@ -164,4 +164,5 @@ def summary_context(h: KpiHistory, team: str | None = None) -> dict:
                      for p in problems[:MAX_PROBLEMS_ON_SUMMARY]],
         "problems_left": max(0, len(problems) - MAX_PROBLEMS_ON_SUMMARY),
         "windows": [{"label": m.label, "text": window_text(m, r)} for m in h.metrics],
+        "legend": [{"word": word, "meaning": meaning} for word, meaning in legend(f"Top {h.settings.top_percent}%")],
     }
