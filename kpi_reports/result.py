@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, overload
 import numpy as np
 import pandas as pd
 
+from .formatting import day as _day
 from .settings import MetricDef, Settings
 
 if TYPE_CHECKING:
@@ -48,6 +49,7 @@ class KpiHistory(Sequence["KpiResult"]):
     agents: index agent_id; the Agents sheet's name, email, team, annual_goal, ...
     missing_inputs: metric id -> the columns the metric needs that the workbook lacks (that
     metric is undefined for every agent and day: NaN numerator, denominator and rate).
+    data_span: the first and last day any activity, lead or deal date falls on (None: no data).
     A sequence of day views: history[-1] is the last day's KpiResult.
     """
 
@@ -68,6 +70,7 @@ class KpiHistory(Sequence["KpiResult"]):
     trailing: dict[str, np.ndarray]
     stale_deals: tuple[pd.DataFrame, ...]
     missing_inputs: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    data_span: tuple[dt.date | None, dt.date | None] = (None, None)
 
     @property
     def metrics(self) -> tuple[MetricDef, ...]:
@@ -164,6 +167,33 @@ class KpiResult:
     @property
     def data_quality(self) -> list[Problem]:
         return list(self.history.data_quality)
+
+    @property
+    def data_end(self) -> dt.date | None:
+        """The last day of data (any activity, lead or deal date); None when there is none."""
+        return self.history.data_span[1]
+
+    @property
+    def days_past_data(self) -> int | None:
+        """How many days the as-of day lies past the last day of data (None when it does not).
+
+        Windows that reach past the data count nothing there: every deal looks stale (portal
+        updates read 0%) and the funnel is short.
+        """
+        end = self.data_end
+        return (self.as_of - end).days if end is not None and self.as_of > end else None
+
+    @property
+    def past_data_note(self) -> str | None:
+        """The plain sentence every face shows when the as-of day lies past the data, else None."""
+        past = self.days_past_data
+        if past is None:
+            return None
+        end = self.data_end
+        return (f"As of {_day(self.as_of)} is {past} day{'s' if past != 1 else ''} past the last day of data "
+                f"({_day(end)}): the windows miss {'those days' if past != 1 else 'that day'}, so portal updates "
+                f"and the funnel read low. Pick the day with --as-of {end:%Y-%m-%d} (or the month with "
+                f"--month {end:%Y-%m}).")
 
     numerator = property(lambda self: self.history.numerator[self.t])
     denominator = property(lambda self: self.history.denominator[self.t])
@@ -312,8 +342,14 @@ class KpiResult:
                             "agents": int(self.ranked[j]), "target": _json_float(self.target[j])}
                 for j, metric_id in enumerate(ids)
             },
-            "data_quality": [p.as_json() for p in self.history.data_quality],
+            "data_quality": self._timing_problems() + [p.as_json() for p in self.history.data_quality],
         } | document_extras(self)
+
+    def _timing_problems(self) -> list[dict[str, Any]]:
+        note = self.past_data_note
+        return [] if note is None else [{"sheet": None, "row": None, "column": None, "problem": note,
+                                         "days_past_data": self.days_past_data,
+                                         "data_end": self.data_end.isoformat()}]
 
 
 @dataclass(frozen=True, eq=False)

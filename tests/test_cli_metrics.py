@@ -91,7 +91,7 @@ def test_a_day_past_the_data_gets_a_note_on_stderr(write_workbook):
     path = write_workbook(activity=[{"Date": days_before(40), "Agent ID": "A01", "Calls": 3}])
     out = run("metrics", path, "--as-of", AS_OF.isoformat(), "--json")
     assert out.exit_code == 0
-    assert "the data ends Sep 21, 2026" in out.stderr and "--as-of 2026-09-21" in out.stderr
+    assert "past the last day of data (Sep 21, 2026)" in out.stderr and "--as-of 2026-09-21" in out.stderr
     assert json.loads(out.stdout)["as_of"] == AS_OF.isoformat()
 
 

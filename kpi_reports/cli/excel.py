@@ -7,7 +7,7 @@ import click
 
 from .. import formatting as fmt
 from ..settings import settings_for
-from .common import as_of_option, console, settings_option, to_date, workbook_argument
+from .common import as_of_option, console, console_err, settings_option, styled, to_date, workbook_argument
 
 
 @click.command()
@@ -37,6 +37,8 @@ def refresh(workbook: Path, as_of, settings_path: Path | None) -> None:
                   f"{len(result.agents)} agents, {len(result.data_quality)} data-quality problem(s).")
     for note in notes:
         console.print(note, markup=False, highlight=False)
+    if result.past_data_note:
+        console_err.print(styled(("Note:", "yellow"), " " + result.past_data_note))
 
 
 @click.command(name="new-workbook")

@@ -57,18 +57,15 @@ def problems_table(problems: list[Problem]) -> Table:
     return table
 
 
-def warn_outside_data(team: TeamData, as_of: dt.date) -> None:
+def warn_outside_data(team: TeamData, result: KpiResult) -> None:
     """Numbers for a day past the data look real but count nothing new: say so (stderr)."""
     span = team.date_range()
     if span is None:
         console_err.print(styled(("Note:", "yellow"), " the workbook has no dated rows yet; every value is undefined."))
-        return
-    first, last = span
-    if (as_of - last).days > 1:           # no date arithmetic past 9999-12-31
-        console_err.print(styled(("Note:", "yellow"), f" the data ends {fmt.day(last)}; as of {fmt.day(as_of)} the "
-                                 f"windows miss {(as_of - last).days} days of data. Use --as-of {last:%Y-%m-%d}?"))
-    elif as_of < first:
-        console_err.print(styled(("Note:", "yellow"), f" the data starts {fmt.day(first)}, after {fmt.day(as_of)}."))
+    elif result.past_data_note:
+        console_err.print(styled(("Note:", "yellow"), " " + result.past_data_note))
+    elif result.as_of < span.first:
+        console_err.print(styled(("Note:", "yellow"), f" the data starts {fmt.day(span.first)}, after {fmt.day(result.as_of)}."))
 
 
 def result_csv(result: KpiResult) -> str:
@@ -98,7 +95,7 @@ def metrics(workbook: Path, as_of, as_json: bool, as_csv: bool, settings_path: P
 
     team, settings = open_team(workbook, settings_path)
     result = compute(team, to_date(as_of), settings)
-    warn_outside_data(team, result.as_of)
+    warn_outside_data(team, result)
     if as_json:
         click.echo(json.dumps(result.to_json_dict(), indent=2, ensure_ascii=False))
     elif as_csv:

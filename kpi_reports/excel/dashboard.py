@@ -47,6 +47,7 @@ STYLES = {
     "note": Style(italic=True, color="595959"),
     "benchmark_note": Style(italic=True, color="595959", fill="F2F2F2"),
     "left": Style(align="left"),
+    "warning": Style(bold=True, color="9C0006"),
 }
 
 
@@ -185,6 +186,8 @@ def _header(layout: Layout, result: KpiResult, refreshed: dt.datetime) -> None:
             ("Settings", result.settings.source, "")), start=2):
         layout.put(row, 1, label, "label")
         layout.put(row, 2, value, "left", fmt)
+    if result.past_data_note:                 # beside the as-of day, where the eye is
+        layout.put(2, 3, result.past_data_note, "warning")
     layout.widths.update({1: 15, 2: 22, 3: 14})
 
 
