@@ -121,6 +121,15 @@ def points(after: float | None, before: float | None) -> str:
     return f"{sign}{abs(pts):.{PERCENT_DIGITS}f} pts"
 
 
+WINDOW_KINDS = {"rolling": "rolling {days} days", "month": "calendar month"}
+
+
+def window(start: dt.date, end: dt.date, kind: str) -> str:
+    """The funnel's window with what kind it is, for every face that labels a funnel figure:
+    "Oct 2 – Oct 31, 2026 (rolling 30 days)", "Oct 1 – Oct 31, 2026 (calendar month)"."""
+    return f"{span(start, end)} ({WINDOW_KINDS[kind].format(days=(end - start).days + 1)})"
+
+
 def span(start: dt.date, end: dt.date) -> str:
     """Two days as a range: "Sep 3 – Oct 2, 2026" (years shown once when equal)."""
     if start.year == end.year:

@@ -50,6 +50,8 @@ class KpiHistory(Sequence["KpiResult"]):
     missing_inputs: metric id -> the columns the metric needs that the workbook lacks (that
     metric is undefined for every agent and day: NaN numerator, denominator and rate).
     data_span: the first and last day any activity, lead or deal date falls on (None: no data).
+    activity_windows, activity_window_kind: each day's funnel window (first, last day) and
+    whether it is the "rolling" W days or the calendar "month" to the day.
     A sequence of day views: history[-1] is the last day's KpiResult.
     """
 
@@ -71,6 +73,7 @@ class KpiHistory(Sequence["KpiResult"]):
     stale_deals: tuple[pd.DataFrame, ...]
     missing_inputs: dict[str, tuple[str, ...]] = field(default_factory=dict)
     data_span: tuple[dt.date | None, dt.date | None] = (None, None)
+    activity_window_kind: str = "rolling"
 
     @property
     def metrics(self) -> tuple[MetricDef, ...]:
@@ -163,6 +166,11 @@ class KpiResult:
     @property
     def activity_window(self) -> tuple[dt.date, dt.date]:
         return self.history.activity_windows[self.t]
+
+    @property
+    def activity_window_kind(self) -> str:
+        """ "rolling" (the W days ending on D) or "month" (the calendar month to D)."""
+        return self.history.activity_window_kind
 
     @property
     def data_quality(self) -> list[Problem]:
@@ -322,6 +330,8 @@ class KpiResult:
         rank_of, share_of, stale = ranks(self), shares(self), stale_json(self)
         return {
             "as_of": self.as_of.isoformat(),
+            "activity_window": {"from": self.activity_window[0].isoformat(), "to": self.activity_window[1].isoformat(),
+                                "kind": self.activity_window_kind},
             "agents": [
                 {
                     "agent_id": agent_id,

@@ -27,8 +27,9 @@ def test_json_is_the_spec_document(sample):
     assert out.exit_code == 0
     doc = json.loads(out.stdout)
     engine = compute(load_workbook(sample), SAMPLE_END)
-    assert set(doc) == {"as_of", "agents", "benchmarks", "data_quality",            # SPEC's keys
-                        "plan", "leaderboard", "team", "teams"}                    # added (README)
+    assert set(doc) == {"as_of", "activity_window", "agents", "benchmarks", "data_quality",   # SPEC's keys
+                        "plan", "leaderboard", "team", "teams"}                           # added (README)
+    assert doc["activity_window"] == {"from": "2026-10-02", "to": "2026-10-31", "kind": "rolling"}
     assert doc["as_of"] == "2026-10-31"
     metric_ids = list(engine.settings.metric_ids)
     assert [a["agent_id"] for a in doc["agents"]] == list(engine.agents.index)
@@ -56,7 +57,7 @@ def test_table_shows_agents_and_benchmark_rows(sample):
     out = run("metrics", sample, "--as-of", "2026-10-31")
     assert out.exit_code == 0
     assert "A01" in out.stdout and "Average" in out.stdout and "Top 10%" in out.stdout
-    assert "funnel: Oct 2 – Oct 31, 2026" in out.stdout
+    assert "funnel over Oct 2 – Oct 31, 2026 (rolling 30 days)" in " ".join(out.stdout.split())
 
 
 def test_check_lists_problems_and_exits_1(sample):

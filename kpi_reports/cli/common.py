@@ -15,6 +15,7 @@ from ..errors import UserError
 from ..settings import DEFAULT_SETTINGS_NAME, settings_for
 
 if TYPE_CHECKING:
+    from ..engine.windows import ActivityWindow
     from ..model import TeamData
     from ..settings import Settings
 
@@ -68,9 +69,22 @@ def as_of_option(help_text: str = "Compute as of this day (YYYY-MM-DD). Default:
     return click.option("--as-of", type=Day("%Y-%m-%d", "YYYY-MM-DD", "2026-10-31"), default=None, help=help_text)
 
 
-def month_option(required: bool = True):
-    return click.option("--month", type=Day("%Y-%m", "YYYY-MM", "2026-10"), required=required,
-                        help="The month (YYYY-MM); its numbers are as of its last day.")
+def month_option(required: bool = True, help_text: str = "The month (YYYY-MM); its numbers are as of its last day."):
+    return click.option("--month", type=Day("%Y-%m", "YYYY-MM", "2026-10"), required=required, help=help_text)
+
+
+MONTH_VIEW_HELP = ("Compute as a month's scorecard does (YYYY-MM): as of the month's last day, the funnel "
+                   "over the calendar month. Instead of --as-of.")
+
+
+def as_of_and_window(as_of: dt.datetime | None, month: dt.datetime | None) -> tuple[dt.date, ActivityWindow]:
+    """--as-of (rolling funnel) or --month (the scorecard's view), never both."""
+    if as_of and month:
+        raise click.UsageError("Choose one of --as-of and --month.")
+    if month:
+        from ..engine import month_end
+        return month_end(month.date()), "month"
+    return to_date(as_of), "rolling"
 
 
 def open_team(workbook: Path, settings_path: Path | None) -> tuple[TeamData, Settings]:

@@ -7,14 +7,16 @@ import click
 
 from .. import formatting as fmt
 from ..settings import settings_for
-from .common import as_of_option, console, console_err, settings_option, styled, to_date, workbook_argument
+from .common import (MONTH_VIEW_HELP, as_of_and_window, as_of_option, console, console_err, month_option,
+                     settings_option, styled, workbook_argument)
 
 
 @click.command()
 @workbook_argument
 @as_of_option("Compute the Dashboard as of this day (YYYY-MM-DD). Default: today.")
+@month_option(required=False, help_text=MONTH_VIEW_HELP)
 @settings_option
-def refresh(workbook: Path, as_of, settings_path: Path | None) -> None:
+def refresh(workbook: Path, as_of, month, settings_path: Path | None) -> None:
     """Rebuild the Dashboard sheet of WORKBOOK, without Excel.
 
     Only the Dashboard changes: every other sheet, format, chart, table, pivot, macro
@@ -26,13 +28,15 @@ def refresh(workbook: Path, as_of, settings_path: Path | None) -> None:
     \b
     Example:
       kpi-reports refresh team.xlsm --as-of 2026-10-31
+      kpi-reports refresh team.xlsm --month 2026-10     # the scorecards' figures
     """
     from ..excel.refresh import refresh_workbook
 
+    day, window = as_of_and_window(as_of, month)
     notes: list[str] = []
     with console.status(f"Refreshing {workbook.name} ..."):
-        result = refresh_workbook(workbook, to_date(as_of), settings_for(workbook, settings_path),
-                                  tell=notes.append)
+        result = refresh_workbook(workbook, day, settings_for(workbook, settings_path),
+                                  tell=notes.append, activity_window=window)
     console.print(f"Refreshed the Dashboard of {workbook} as of {fmt.day(result.as_of)}: "
                   f"{len(result.agents)} agents, {len(result.data_quality)} data-quality problem(s).")
     for note in notes:

@@ -12,7 +12,8 @@ from rich import box
 from rich.table import Table
 
 from .. import formatting as fmt
-from .common import as_of_option, console, console_err, open_team, styled, settings_option, to_date, workbook_argument
+from .common import (MONTH_VIEW_HELP, as_of_and_window, as_of_option, console, console_err, month_option, open_team,
+                     settings_option, styled, workbook_argument)
 
 
 if TYPE_CHECKING:
@@ -22,7 +23,8 @@ if TYPE_CHECKING:
 def metrics_table(result: KpiResult, width: int) -> Table:
     """Agents down, metrics across; names are left out on terminals narrower than 100 columns."""
     with_names = width >= 100
-    table = Table(title=f"KPIs as of {fmt.day(result.as_of)} (funnel: {fmt.span(*result.activity_window)})",
+    table = Table(title=f"KPIs as of {fmt.day(result.as_of)}; funnel over "
+                        f"{fmt.window(*result.activity_window, result.activity_window_kind)}",
                   title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True,
                   caption="— = undefined (no leads, deals or calls in the window)", caption_justify="left")
     table.add_column("Agent", no_wrap=True)
@@ -77,15 +79,17 @@ def result_csv(result: KpiResult) -> str:
 @click.command()
 @workbook_argument
 @as_of_option()
+@month_option(required=False, help_text=MONTH_VIEW_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (as_of, agents, benchmarks, data_quality; see README) instead of a table.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV: agent_id, metric, numerator, denominator, value.")
 @settings_option
-def metrics(workbook: Path, as_of, as_json: bool, as_csv: bool, settings_path: Path | None) -> None:
+def metrics(workbook: Path, as_of, month, as_json: bool, as_csv: bool, settings_path: Path | None) -> None:
     """Print every active agent's KPIs with the network Average and Top 10%.
 
     \b
     Examples:
       kpi-reports metrics team.xlsx --as-of 2026-10-31
+      kpi-reports metrics team.xlsx --month 2026-10     # the scorecards' figures
       kpi-reports metrics team.xlsx --json > kpis.json
       kpi-reports metrics team.xlsx --csv > kpis.csv
     """
@@ -93,8 +97,9 @@ def metrics(workbook: Path, as_of, as_json: bool, as_csv: bool, settings_path: P
         raise click.UsageError("Choose one of --json and --csv.")
     from ..engine import compute
 
+    day, window = as_of_and_window(as_of, month)
     team, settings = open_team(workbook, settings_path)
-    result = compute(team, to_date(as_of), settings)
+    result = compute(team, day, settings, activity_window=window)
     warn_outside_data(team, result)
     if as_json:
         click.echo(json.dumps(result.to_json_dict(), indent=2, ensure_ascii=False))

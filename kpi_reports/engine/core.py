@@ -52,7 +52,7 @@ def history(team: TeamData, days: Sequence[dt.date], settings: Settings | None =
         average=average, top10=top, ranked=ranked, counts=sums.counts, closed_volume_ytd=sums.closed_volume_ytd,
         activity_windows=tuple(zip(sums.activity_starts, days)), data_quality=tuple(team.problems),
         trailing=sums.trailing, stale_deals=stale_deals(team, days, pd.Index(agents["agent_id"]), settings),
-        missing_inputs=missing, data_span=team.date_range() or (None, None))
+        missing_inputs=missing, data_span=team.date_range() or (None, None), activity_window_kind=activity_window)
 
 
 INPUT_TABLES = {"cohort": "leads", "activity": "activity"}

@@ -16,7 +16,7 @@ import pandas as pd
 from openpyxl.utils import get_column_letter
 
 from kpi_reports.bands import BANDS, UNBANDED, excel_condition, legend
-from kpi_reports.formatting import UNDEFINED, day, display_name
+from kpi_reports.formatting import UNDEFINED, day, display_name, window
 from kpi_reports.model import KpiResult
 
 SHEET = "Dashboard"
@@ -182,7 +182,7 @@ def _header(layout: Layout, result: KpiResult, refreshed: dt.datetime) -> None:
     layout.put(1, 1, "KPI Dashboard", "title")
     for row, (label, value, fmt) in enumerate((
             ("As of", _datetime(result.as_of), DATE), ("Refreshed", refreshed, STAMP),
-            ("Activity window", f"{day(start)} to {day(end)}", ""),
+            ("Activity window", window(start, end, result.activity_window_kind), ""),
             ("Settings", result.settings.source, "")), start=2):
         layout.put(row, 1, label, "label")
         layout.put(row, 2, value, "left", fmt)

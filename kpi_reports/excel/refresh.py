@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kpi_reports.engine import compute
+from kpi_reports.engine.windows import ActivityWindow
 from kpi_reports.errors import WorkbookError
 from kpi_reports.load import header_key, load_workbook
 from kpi_reports.model import KpiResult
@@ -29,15 +30,17 @@ if TYPE_CHECKING:
 
 def refresh_workbook(path: str | Path, as_of: dt.date | None = None,
                      settings: Settings | None = None,
-                     tell: Callable[[str], None] | None = None) -> KpiResult:
+                     tell: Callable[[str], None] | None = None,
+                     activity_window: ActivityWindow = "rolling") -> KpiResult:
     """Recompute the workbook at `path` and replace its Dashboard sheet in place;
     `tell` gets what the user should know about their file (where the backup is, an
-    owner that could not be kept, ...)."""
+    owner that could not be kept, ...); activity_window="month": the funnel over the
+    calendar month, as the scorecards."""
     from ._splice import splice_sheet      # the workbook surgery, imported when used
 
     path = Path(path)
     settings = settings or settings_for(path)
-    result = compute(load_workbook(path, settings), as_of or dt.date.today(), settings)
+    result = compute(load_workbook(path, settings), as_of or dt.date.today(), settings, activity_window)
     done = splice_sheet(path, io.BytesIO(layout_bytes(build_layout(result))), SHEET, backup=True)
     if tell is not None:
         for line in _file_notes(done):
