@@ -90,7 +90,7 @@ def email(workbook: Path, month, send: bool, resend: tuple[str, ...], mark_sent:
     writable_folder(out_dir, "--out")
     writable_folder(outbox, "--outbox")
     team, settings = open_team(workbook, settings_path)
-    check_resend(team, resend)
+    resend = tuple(check_resend(team, resend))      # as the workbook spells them: "a04" -> "A04"
     first: dt.date = month.date().replace(day=1)
     config = MailConfig.from_settings(settings, leaders=leaders_from_agents(team))
     smtp = SmtpConfig.from_settings(settings) if send else None

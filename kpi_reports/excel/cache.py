@@ -15,6 +15,7 @@ from collections.abc import Callable, Hashable, Mapping
 from itertools import chain
 from typing import Generic, TypeVar
 
+from kpi_reports.agent_ids import AgentIds
 from kpi_reports.engine import compute
 from kpi_reports.model import KpiResult, TeamData
 from kpi_reports.settings import Settings
@@ -102,7 +103,7 @@ class ResultCache:
     def __init__(self, size: int = 16) -> None:
         self.teams: _Lru[TeamData] = _Lru(size)
         self.results: _Lru[KpiResult] = _Lru(size * 4, identity=True)
-        self.spellings: _Lru[dict[str, str]] = _Lru(size, identity=True)
+        self.spellings: _Lru[AgentIds] = _Lru(size, identity=True)
 
     def lookup(self, tables: Mapping[str, Rows], as_of: dt.date,
                settings: Settings) -> tuple[TeamData, KpiResult]:
@@ -114,10 +115,9 @@ class ResultCache:
         result = self.results.get((key, as_of), team, lambda: compute(team, as_of, settings))
         return team, result
 
-    def agent_spelling(self, team: TeamData, agent: str) -> str | None:
-        """The Agent ID as the team spells it, matched without regard to case; None if unknown."""
-        known = self.spellings.get(id(team), team, lambda: {a.casefold(): a for a in team.agents.index})
-        return known.get(agent.casefold())
+    def agent_ids(self, team: TeamData) -> AgentIds:
+        """The team's Agent IDs by the loader's rule (kpi_reports.agent_ids), made once per team."""
+        return self.spellings.get(id(team), team, lambda: AgentIds.of(team.agents))
 
     def clear(self) -> None:
         for lru in (self.teams, self.results, self.spellings):

@@ -27,11 +27,12 @@ from collections.abc import Callable
 import pandas as pd
 import xlwings as xw
 
+from kpi_reports.agent_ids import id_text
 from kpi_reports.engine import rate as engine_rate
 from kpi_reports.explain import SHEET_OF_KIND, undefined_reason
 from kpi_reports.errors import UserError
 from kpi_reports.formatting import UNDEFINED
-from kpi_reports.load import clean_text, parse_days, serial_day
+from kpi_reports.load import parse_days, serial_day
 from kpi_reports.settings import MetricDef, Settings, load_settings
 
 from .cache import ResultCache
@@ -100,8 +101,7 @@ def as_agent(value: object) -> str:
 def _agent_text(kind: type, value: object) -> str | None:
     """The loader's reading of one Agent ID cell, remembered per (type, value): 300 formulas
     name 300 agents again on every recalculation. The type is part of the key (TRUE == 1)."""
-    agent = clean_text(pd.Series([value], dtype=object)).iloc[0]
-    return None if pd.isna(agent) else str(agent)
+    return id_text(value)
 
 
 def as_table(rows: object) -> list[list[object]] | None:
@@ -130,14 +130,13 @@ def metric_value(metric_id: str, tables: dict, agent_id: object, as_of: object) 
     metric = settings.metric(metric_id)
     when, agent = as_day(as_of), as_agent(agent_id)
     team, result = cache.lookup(tables, when, settings)
-    spelled = cache.agent_spelling(team, agent)
-    if spelled is None:
+    spelled, found = cache.agent_ids(team).lookup(agent.casefold())      # the loader's ID rule
+    if found == "unknown":
         where = "on the Agents table" if "Agents" in tables else f"in the {SHEET_OF_KIND[metric.kind]} table"
         raise Undefined(f"agent {agent!r} is not {where}")
-    try:
-        i = result.position(spelled)
-    except KeyError:
-        raise Undefined(f"agent {spelled!r} is inactive") from None
+    if found == "inactive":
+        raise Undefined(f"agent {spelled!r} is inactive")
+    i = result.position(spelled)
     value = result.rate[result.metric_position(metric_id), i]
     if math.isnan(value):
         raise Undefined(undefined_reason(metric, result))

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from .. import formatting as f
+from ..agent_ids import AgentIds
 from ..engine.coaching import headline
 from ..errors import UserError
 from ..model import Problem, TeamData
@@ -78,14 +79,25 @@ def _leader_cells(team: TeamData) -> list[tuple[str, str, str | None, int]]:
     return cells
 
 
-def check_resend(team: TeamData, resend: Iterable[str]) -> None:
-    """Before any work: every --resend names an active agent or a team (team:NAME)."""
+def check_resend(team: TeamData, resend: Iterable[str]) -> list[str]:
+    """Before any work: every --resend names an active agent or a team (team:NAME); returns
+    them as the workbook spells them ("a04" -> "A04", the loader's ID rule)."""
     active = team.active_agents
-    known = set(active["agent_id"]) | {f"team:{t}" for t in active["team"] if t}
-    unknown = [r for r in resend if r not in known]
+    ids = AgentIds.of(team.agents)
+    teams = {t.casefold(): t for t in active["team"] if t}
+    spelled, unknown = [], []
+    for typed in resend:
+        prefix, _, name = str(typed).strip().partition(":")
+        if prefix.casefold() == "team" and name:
+            found = teams.get(name.strip().casefold())
+            spelled.append(f"team:{found}") if found else unknown.append(typed)
+            continue
+        agent, status = ids.find(typed)
+        spelled.append(agent) if status == "active" else unknown.append(typed)
     if unknown:
         raise UserError(f"--resend {', '.join(unknown)}: not an active agent's ID (as on the Agents sheet) "
                         f"nor team:NAME. For example: --resend {active['agent_id'].iloc[0]}.")
+    return spelled
 
 
 def scorecard_mails(run: ScorecardRun, config: MailConfig, cc_leader: bool = False) -> list[ScorecardMail]:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import formatting as f
+from ..agent_ids import AgentIds
 from ..engine import month_end, monthly_history
 from ..errors import UserError
 from ..model import TeamData
@@ -166,17 +167,16 @@ def check_month(team: TeamData, month: dt.date) -> None:
 
 
 def select_agents(team: TeamData, agent_ids: Iterable[str] | None, active: list[str]) -> list[str]:
-    """The active agents asked for (IDs match case-insensitively), in workbook order."""
+    """The active agents asked for (matched by the loader's ID rule: kpi_reports.agent_ids)."""
     if agent_ids is None:
         return list(active)
-    by_key = {a.casefold(): a for a in active}
-    inactive = {str(a).casefold() for a in team.agents.loc[~team.agents["active"], "agent_id"]}
+    ids = AgentIds.of(team.agents)
     chosen = []
     for raw in agent_ids:
-        key = str(raw).strip().casefold()
-        if key in by_key:
-            chosen.append(by_key[key])
-        elif key in inactive:
+        spelled, found = ids.find(raw)
+        if found == "active" and spelled in active:
+            chosen.append(spelled)
+        elif found == "inactive":
             raise UserError(f"Agent {raw!r} is inactive (Active = No on the Agents sheet); "
                             "inactive agents get no scorecard.")
         else:
