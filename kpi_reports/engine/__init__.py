@@ -10,6 +10,7 @@ what every face reads.
 """
 from ..result import AgentHistory, KpiHistory, KpiResult, MetricHistory
 from .core import cohort_span, compute, history, month_end, month_ends, monthly_history, rate
+from .windows import cohort_ages
 
-__all__ = ["AgentHistory", "KpiHistory", "KpiResult", "MetricHistory", "cohort_span", "compute", "history",
+__all__ = ["AgentHistory", "KpiHistory", "KpiResult", "MetricHistory", "cohort_ages", "cohort_span", "compute", "history",
            "month_end", "month_ends", "monthly_history", "rate"]

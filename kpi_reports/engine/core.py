@@ -14,7 +14,7 @@ from ..result import KpiHistory, KpiResult
 from ..load import column_name
 from ..settings import MetricDef, Settings, load_settings
 from .deals import stale_deals
-from .windows import ActivityWindow, WindowSums, window_arrays
+from .windows import ActivityWindow, WindowSums, cohort_ages, window_arrays
 
 NOT_ATTRIBUTES = ["agent_id", "active", "leader", "row", "left_on"]     # Agents columns a result leaves out
 
@@ -121,9 +121,9 @@ def compute(team: TeamData, as_of: dt.date, settings: Settings | None = None,
 
 
 def cohort_span(metric: MetricDef, settings: Settings, as_of: dt.date) -> tuple[dt.date, dt.date]:
-    """First and last Matched day of a cohort metric's leads as of a day (ages P .. P+W-1)."""
-    last = as_of - dt.timedelta(days=metric.play_out_days)
-    return last - dt.timedelta(days=settings.rolling_days - 1), last
+    """First and last Matched day of a cohort metric's leads as of a day (windows.cohort_ages)."""
+    youngest, oldest = cohort_ages(metric, settings)
+    return as_of - dt.timedelta(days=oldest), as_of - dt.timedelta(days=youngest)
 
 
 def month_end(month: dt.date) -> dt.date:

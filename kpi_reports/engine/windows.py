@@ -14,7 +14,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from ..load import ACTIVITY_COUNTS, column_name
+from ..load import activity_columns, column_name
 from ..model import TeamData
 from ..settings import MetricDef, Settings
 
@@ -32,6 +32,11 @@ def day_numbers(dates: pd.Series) -> np.ndarray:
 
 def _day(d: dt.date) -> int:
     return (d - EPOCH).days
+
+
+def cohort_ages(metric: MetricDef, settings: Settings) -> tuple[int, int]:
+    """The ages (days before D) of the Matched days a cohort metric counts: P to P + W - 1."""
+    return metric.play_out_days, metric.play_out_days + settings.rolling_days - 1
 
 
 def window_sums(codes: np.ndarray, days: np.ndarray, weights: np.ndarray | None, n_agents: int,
@@ -108,8 +113,8 @@ def _cohort(leads: pd.DataFrame, days: _DayCache, m: MetricDef, settings: Settin
     lag = happened - matched
     success = (happened != NO_DAY) & (lag >= 0) & (lag <= m.play_out_days)
     rows = np.where(eligible, codes, -1)
-    lo = np.full(len(w.as_of), m.play_out_days)
-    hi = lo + settings.rolling_days - 1
+    youngest, oldest = cohort_ages(m, settings)
+    lo, hi = np.full(len(w.as_of), youngest), np.full(len(w.as_of), oldest)
     den = window_sums(rows, matched, None, n, w.as_of, lo, hi)
     num = window_sums(rows, matched, success.astype(float), n, w.as_of, lo, hi)
     return num, den
@@ -199,9 +204,7 @@ def window_arrays(team: TeamData, days: Sequence[dt.date], active: pd.Index, set
     w = _windows(days, settings, activity_window)
     n = len(active)
     activity_codes = _codes(team.activity["agent_id"], active)
-    count_columns = list(dict.fromkeys(
-        [column_name(c) for c in ACTIVITY_COUNTS]
-        + [c for m in settings.metrics if m.kind == "activity" for c in _activity_columns(m)]))
+    count_columns = [column_name(c) for c in activity_columns(settings)]
     activity_days = day_numbers(team.activity["date"])
     trailing_age = np.full(len(days), settings.plan.trailing_days - 1, dtype=np.int64)
     sums, trailing, ytd_sums = _activity_sums(team, activity_days, count_columns, activity_codes, n, w,

@@ -28,7 +28,7 @@ import pandas as pd
 import xlwings as xw
 
 from kpi_reports.agent_ids import id_text
-from kpi_reports.engine import rate as engine_rate
+from kpi_reports.engine import cohort_ages, rate as engine_rate
 from kpi_reports.explain import SHEET_OF_KIND, undefined_reason
 from kpi_reports.errors import UserError
 from kpi_reports.formatting import UNDEFINED
@@ -232,8 +232,9 @@ def _table_param(sheet: str, optional: bool = False) -> Param:
 
 def _describe(metric: MetricDef, settings: Settings) -> str:
     if metric.kind == "cohort":
+        youngest, oldest = cohort_ages(metric, settings)
         what = (f"{metric.population} with {metric.event} within {metric.play_out_days} days of Matched, "
-                f"of those matched {metric.play_out_days} to {metric.play_out_days + settings.rolling_days - 1} days before")
+                f"of those matched {youngest} to {oldest} days before")
     elif metric.kind == "activity":
         what = f"{metric.numerator} / {metric.denominator} over the {settings.rolling_days} days to the day"
     else:

@@ -22,13 +22,13 @@ from .csv_folder import CsvFolder, is_csv_folder
 from .names import MappingError, Naming, Shortfall, rank_sheets, toml_key
 from .problems import ProblemLog
 from .sheets import (ACTIVITY, ACTIVITY_COUNTS, AGENTS, DEAL_UPDATES, DEALS, LEADS, STANDARD_EVENTS, RawSheet,
-                     RowsOf, SheetSpec, column_name, find_sheet, header_key, open_workbook, read_named_sheet,
+                     RowsOf, SheetSpec, activity_columns, column_name, find_sheet, header_key, open_workbook, read_named_sheet,
                      read_sheet)
 from .xlsx import SheetRows, Workbook
 from .tables import (categorise, load_activity, load_agents, load_deals, load_leads, load_updates,
                      missing_columns, report_missing_metric_columns)
 
-__all__ = ["MappingError", "is_csv_folder", "load_workbook", "load_rows", "clean_text", "parse_days", "parse_numbers", "column_name",
+__all__ = ["MappingError", "is_csv_folder", "load_workbook", "load_rows", "activity_columns", "clean_text", "parse_days", "parse_numbers", "column_name",
            "header_key", "SheetSpec", "EXCEL_EPOCH", "FIRST_DAY", "LAST_DAY", "serial_day", "ACTIVITY_COUNTS", "AGENTS", "ACTIVITY", "LEADS",
            "DEALS", "DEAL_UPDATES"]
 
@@ -55,8 +55,7 @@ SPECS = {"agents": AGENTS, "activity": ACTIVITY, "leads": LEADS, "deals": DEALS,
 
 def _load(names: Sequence[str], rows_of: RowsOf, settings: Settings, source: str) -> TeamData:
     events = tuple(dict.fromkeys((*STANDARD_EVENTS, *(m.event for m in settings.metrics if m.kind == "cohort"))))
-    counts = tuple(dict.fromkeys((*ACTIVITY_COUNTS, *(c for m in settings.metrics if m.kind == "activity"
-                                                     for c in (m.numerator, m.denominator)))))
+    counts = activity_columns(settings)
     extras = {"agents": (), "activity": counts, "leads": events, "deals": (), "updates": ()}
     naming = Naming.of(settings, {spec.name: (*spec.required, *spec.optional, *extras[table])
                                   for table, spec in SPECS.items()})

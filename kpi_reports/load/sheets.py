@@ -200,3 +200,10 @@ def pick_columns(body: Sequence[Sequence[object]], positions: dict[str, int]) ->
     empty = np.full(len(body), None, dtype=object)
     return {key: grid[at].to_numpy(dtype=object) if at in grid.columns else empty.copy()
             for key, at in positions.items()}
+
+
+def activity_columns(settings) -> tuple[str, ...]:
+    """The Activity count columns read and summed: the standard ones, then each activity
+    metric's numerator and denominator (a team's own metric included), once each."""
+    return tuple(dict.fromkeys((*ACTIVITY_COUNTS, *(c for m in settings.metrics if m.kind == "activity"
+                                                   for c in (m.numerator, m.denominator)))))
