@@ -19,6 +19,8 @@ from .atomic import replacing
 SHEET_ORDER = ("Agents", "Activity", "Leads", "Deals", "Deal Updates")
 DATE_FORMAT = "yyyy-mm-dd"
 MONEY_FORMAT = '"$"#,##0'
+DATE_HEADERS = {"Date", "Matched", "Scheduled", "Met", "Signed", "Opened", "Closed", "Last Updated", "Updated"}
+MONEY_HEADER = re.compile(r"volume|goal", re.IGNORECASE)
 
 
 def holds_dates(series: pd.Series) -> bool:
@@ -26,6 +28,17 @@ def holds_dates(series: pd.Series) -> bool:
     if pd.api.types.is_datetime64_any_dtype(series):
         return True
     return series.dtype == object and series.map(lambda v: isinstance(v, (dt.date, pd.Timestamp))).any()
+
+
+def column_format(header: str, series: pd.Series) -> str | None:
+    """The number format of a team table's column, for both writers (this one and new_workbook's)."""
+    if header in DATE_HEADERS or holds_dates(series):
+        return DATE_FORMAT
+    return MONEY_FORMAT if MONEY_HEADER.search(header) else None
+
+
+def column_width(header: str) -> int:
+    return max(12, len(header) + 2)
 
 
 def _cells(series: pd.Series) -> list:
@@ -43,8 +56,7 @@ def write_team_workbook(tables: dict[str, pd.DataFrame], path: str | Path, *,
     with replacing(path) as tmp:
         book = xlsxwriter.Workbook(str(tmp), {"constant_memory": constant_memory,
                                               "strings_to_formulas": False, "strings_to_urls": False})
-        formats = {"date": book.add_format({"num_format": DATE_FORMAT}),
-                   "money": book.add_format({"num_format": MONEY_FORMAT})}
+        formats = {fmt: book.add_format({"num_format": fmt}) for fmt in (DATE_FORMAT, MONEY_FORMAT)}
         for name, frame in tables.items():
             _write_sheet(book, name, frame, formats, as_table=not constant_memory)
         book.close()
@@ -55,13 +67,9 @@ def _write_sheet(book, name: str, frame: pd.DataFrame, formats: dict, as_table: 
     sheet = book.add_worksheet(name)
     column_formats = []
     for col, header in enumerate(frame.columns):
-        fmt = None
-        if holds_dates(frame[header]):
-            fmt = formats["date"]
-        elif re.search(r"volume|goal", header, re.I):
-            fmt = formats["money"]
+        fmt = formats.get(column_format(header, frame[header]))
         column_formats.append(fmt)
-        sheet.set_column(col, col, max(12, len(header) + 2), fmt)
+        sheet.set_column(col, col, column_width(header), fmt)
     if not as_table:
         sheet.write_row(0, 0, list(frame.columns))
     columns = [_cells(frame[h]) for h in frame.columns]

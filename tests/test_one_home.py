@@ -32,3 +32,26 @@ def test_the_funnel_window_wording():
     assert f.window(dt.date(2026, 10, 1), dt.date(2026, 10, 31), "month") == "Oct 1 – Oct 31, 2026 (calendar month)"
     assert f.window(dt.date(2025, 12, 31), dt.date(2026, 1, 29), "rolling") == (
         "Dec 31, 2025 – Jan 29, 2026 (rolling 30 days)")
+
+
+def test_both_team_workbook_writers_format_the_columns_alike(tmp_path):
+    import openpyxl
+
+    from kpi_reports.excel.new_workbook import new_workbook
+    from kpi_reports.sample import write_sample_workbook
+
+    plain = openpyxl.load_workbook(write_sample_workbook(tmp_path / "plain.xlsx"))
+    macro = openpyxl.load_workbook(new_workbook(tmp_path / "macro.xlsm", sample=True), keep_vba=True)
+    expected = {"Date": "yyyy-mm-dd", "Matched": "yyyy-mm-dd", "Opened": "yyyy-mm-dd", "Closed Volume": '"$"#,##0',
+                "Annual Volume Goal": '"$"#,##0', "Calls": "General"}
+    for name in ("Agents", "Activity", "Leads", "Deals"):
+        for book in (plain, macro):
+            ws = book[name]
+            for col in range(1, ws.max_column + 1):
+                header = ws.cell(1, col).value
+                letter = openpyxl.utils.get_column_letter(col)
+                (width,) = [d.width for d in ws.column_dimensions.values() if d.min <= col <= d.max]
+                assert abs(width - max(12, len(header) + 2)) < 1, (name, header)     # XlsxWriter adds 0.71
+                if header in expected:
+                    cell = next(c for c in ws[letter][1:] if c.value is not None and not isinstance(c.value, str))
+                    assert cell.number_format == expected[header], (book, name, header)

@@ -25,7 +25,7 @@ from kpi_reports.atomic import replacing, write_bytes
 from kpi_reports.errors import UserError
 from kpi_reports.sample import sample_tables
 from kpi_reports.settings import load_settings
-from kpi_reports.team_workbook import DATE_FORMAT, MONEY_FORMAT, SHEET_ORDER, holds_dates
+from kpi_reports.team_workbook import SHEET_ORDER, column_format, column_width
 
 from .dashboard import SHEET, build_layout
 from .dashboard_xlsx import write_layout
@@ -33,7 +33,6 @@ from .ranges import SPECS, frame_rows, team_from_tables
 
 TEMPLATE = Path(xlwings.__file__).with_name("quickstart_standalone.xlsm")
 UDF_MODULE = "kpi_reports.excel.udfs"
-DATE_HEADERS = {"Date", "Matched", "Scheduled", "Met", "Signed", "Opened", "Closed", "Last Updated", "Updated"}
 EMPTY_COLUMNS = {name: [*spec.required, *spec.optional] for name, spec in SPECS.items()}
 
 MAIN_PY = '''"""Refresh the Dashboard of {workbook}.
@@ -93,9 +92,8 @@ def _write_table(ws, name: str, frame: pd.DataFrame) -> None:
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for c, header in enumerate(frame.columns, start=1):
-        fmt = DATE_FORMAT if holds_dates(frame[header]) or header in DATE_HEADERS else (
-            MONEY_FORMAT if re.search(r"volume|goal", header, re.I) else None)
-        ws.column_dimensions[openpyxl.utils.get_column_letter(c)].width = max(12, len(header) + 2)
+        fmt = column_format(header, frame[header])
+        ws.column_dimensions[openpyxl.utils.get_column_letter(c)].width = column_width(header)
         if fmt:
             for (cell,) in ws.iter_rows(min_row=2, min_col=c, max_col=c):
                 if not isinstance(cell.value, str):
