@@ -1,8 +1,8 @@
 """A metric whose column the workbook lacks is undefined for every agent on every face.
 
 SPEC: null in JSON, "—" on every face, no benchmark, no rank, no focus tip, no mover;
-the same for a team's own metric. Here the Contracts column is absent from the Activity
-table (as a source without the column hands it over), so contract_rate must not read 0%.
+the same for a team's own metric. Here the Contracts column is not on the Activity sheet,
+so contract_rate must not read 0%.
 """
 from __future__ import annotations
 
@@ -31,10 +31,7 @@ ROWS = [day(age, agent, 20, 10, 6, 3 if agent == "A01" else 0)
 def team(write_workbook):
     tables = team_tables(activity=ROWS)
     tables["Activity"] = tables["Activity"].drop(columns=["Contracts"])
-    team = load_workbook(write_workbook(tables))
-    # the Activity table as a source without the column hands it over
-    team.activity = team.activity.drop(columns=["contracts"], errors="ignore")
-    return team
+    return load_workbook(write_workbook(tables))       # the loader records the missing column
 
 
 def test_the_metric_is_undefined_for_every_agent_with_no_benchmark(team):
@@ -82,7 +79,9 @@ def test_a_teams_own_metric_on_a_missing_column_is_undefined(write_workbook, tmp
         'numerator = "Texts"\ndenominator = "Calls"\ntip = "Text every missed call."\n', encoding="utf-8")
     settings = load_settings(tmp_path / "team.toml")
     team = load_workbook(write_workbook(team_tables(activity=ROWS)), settings)
-    team.activity = team.activity.drop(columns=["texts"], errors="ignore")
+    assert team.missing_columns["activity"] == ("texts",)
+    team.missing_columns.clear()                               # a source that records nothing:
+    team.activity = team.activity.drop(columns=["texts"])     # the column's absence is enough
     result = compute(team, AS_OF, settings)
     assert result.value("A01", "text_rate").isna()[["numerator", "denominator", "value"]].all()
     assert result.benchmarks.at["text_rate", "agents"] == 0

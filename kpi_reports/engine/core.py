@@ -77,7 +77,7 @@ def missing_inputs(team: TeamData, settings: Settings) -> dict[str, tuple[str, .
         table = INPUT_TABLES.get(m.kind)
         if table is None:
             continue
-        lacking = set(getattr(team, "missing_columns", {}).get(table, ()))   # the loader's record (#10)
+        lacking = set(team.missing_columns.get(table, ()))              # the loader's record
         frame = getattr(team, table)
         gone = tuple(c for c in metric_inputs(m) if column_name(c) in lacking or column_name(c) not in frame)
         if gone:
