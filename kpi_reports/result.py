@@ -356,10 +356,11 @@ class KpiResult:
         } | document_extras(self)
 
     def _timing_problems(self) -> list[dict[str, Any]]:
-        note = self.past_data_note
-        return [] if note is None else [{"sheet": None, "row": None, "column": None, "problem": note,
-                                         "days_past_data": self.days_past_data,
-                                         "data_end": self.data_end.isoformat()}]
+        note, end = self.past_data_note, self.data_end
+        if note is None or end is None:
+            return []
+        return [{"sheet": None, "row": None, "column": None, "problem": note,
+                 "days_past_data": self.days_past_data, "data_end": end.isoformat()}]
 
 
 @dataclass(frozen=True, eq=False)

@@ -66,7 +66,7 @@ def evaluated_dashboard_bands(path, tmp_path) -> dict[str, str]:
     (rules,) = [cf.rules for cf in ws.conditional_formatting if str(cf.sqref).startswith(column)]
     top_left = str(next(iter(ws.conditional_formatting)).sqref).split(":")[0]
     top_left = re.sub(r"^[A-Z]+", column, top_left)
-    for agent, r in rows.items():
+    for r in rows.values():
         for k, rule in enumerate(rules):
             formula = Translator("=" + rule.formula[0], origin=top_left).translate_formula(f"{column}{r}")
             ws.cell(r, probe + k, formula)

@@ -1,7 +1,6 @@
 """`kpi-reports metrics` and `kpi-reports check`."""
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sys
 from pathlib import Path

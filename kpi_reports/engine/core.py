@@ -60,11 +60,8 @@ INPUT_TABLES = {"cohort": "leads", "activity": "activity"}
 
 def metric_inputs(m: MetricDef) -> tuple[str, ...]:
     """The optional columns (as the settings spell them) a metric counts: event or numerator/denominator."""
-    if m.kind == "cohort":
-        return (m.event,)
-    if m.kind == "activity":
-        return tuple(dict.fromkeys((m.numerator, m.denominator)))
-    return ()
+    columns = (m.event,) if m.kind == "cohort" else (m.numerator, m.denominator) if m.kind == "activity" else ()
+    return tuple(dict.fromkeys(c for c in columns if c))
 
 
 def missing_inputs(team: TeamData, settings: Settings) -> dict[str, tuple[str, ...]]:

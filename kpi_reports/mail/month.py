@@ -93,7 +93,7 @@ def check_resend(team: TeamData, resend: Iterable[str]) -> list[str]:
             spelled.append(f"team:{found}") if found else unknown.append(typed)
             continue
         agent, status = ids.find(typed)
-        spelled.append(agent) if status == "active" else unknown.append(typed)
+        spelled.append(agent) if agent is not None and status == "active" else unknown.append(typed)
     if unknown:
         raise UserError(f"--resend {', '.join(unknown)}: not an active agent's ID (as on the Agents sheet) "
                         f"nor team:NAME. For example: --resend {active['agent_id'].iloc[0]}.")
