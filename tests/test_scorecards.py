@@ -11,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 import pdfplumber
-import pandas as pd
 import pytest
 
 from kpi_reports import formatting as f

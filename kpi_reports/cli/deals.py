@@ -81,7 +81,7 @@ def deals(workbook: Path, stale: bool, agents: tuple[str, ...], as_of, as_json: 
 
     team, settings = open_team(workbook, settings_path)
     result = compute(team, to_date(as_of), settings)
-    warn_outside_data(team, result.as_of)
+    warn_outside_data(team, result)
     chosen = select_agents(team, agents or None, result.agent_ids)
     if as_json:
         doc = deals_document(result, chosen)

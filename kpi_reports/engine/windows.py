@@ -14,7 +14,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from ..load import activity_columns, column_name
+from ..load import ACTIVITY_COUNTS, activity_columns, column_name
 from ..model import TeamData
 from ..settings import MetricDef, Settings
 
