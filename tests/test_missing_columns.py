@@ -43,8 +43,10 @@ def test_the_metric_is_undefined_for_every_agent_with_no_benchmark(team):
     assert result.benchmarks.at["contract_rate", "agents"] == 0
     assert result.value("A01", "appointment_rate").value == 0.6        # the other funnel steps still count
     doc = result.to_json_dict()
-    assert doc["agents"][0]["metrics"]["contract_rate"] == {"numerator": None, "denominator": None, "value": None}
-    assert doc["benchmarks"]["contract_rate"] == {"average": None, "top10": None, "agents": 0}
+    figure = doc["agents"][0]["metrics"]["contract_rate"]
+    assert [figure[k] for k in ("numerator", "denominator", "value", "interval")] == [None, None, None, None]
+    bench = doc["benchmarks"]["contract_rate"]
+    assert [bench[k] for k in ("average", "top10", "agents")] == [None, None, 0]
 
 
 def test_no_focus_tip_and_no_mover(team, tmp_path):
