@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import resource
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
+
+import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -61,30 +62,15 @@ class WorkerPeak:
         return self.peak_kb / 1024
 
     def _watch(self) -> None:
+        me = psutil.Process()
         while not self._stop.wait(0.2):
-            for pid in _descendants(os.getpid()):
+            for child in me.children(recursive=True):
                 try:
-                    status = Path(f"/proc/{pid}/status").read_text()
+                    status = Path(f"/proc/{child.pid}/status").read_text()
                 except OSError:
                     continue
                 hwm = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM")), 0)
                 self.peak_kb = max(self.peak_kb, hwm)
-
-
-def _descendants(root: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    found, todo = [], [root]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
 
 
 def end_to_end(n_agents: int, folder: Path, workers: int | None) -> None:
@@ -114,7 +100,7 @@ def breakdown(folder: Path, repeat: int = 8) -> None:
     h = monthly_history(load_workbook(path, settings), MONTH, 12, settings)
     folders = TemplateFolders.locate()
     t = time.perf_counter()
-    r = Renderer(folders.folders)
+    r = Renderer(folders.bundle())
     print(f"worker start (import WeasyPrint, parse CSS, fonts): {time.perf_counter() - t:.2f} s")
     palette = folders.theme().palette
     t = time.perf_counter()

@@ -6,15 +6,23 @@ from __future__ import annotations
 import datetime as dt
 import http.server
 import re
+import subprocess
+import sys
 import threading
+import time
+from pathlib import Path
 
 import pandas as pd
 import pdfplumber
+import psutil
 import pytest
+from click.testing import CliRunner
 
 from kpi_reports import UserError, load_settings, load_workbook
 from kpi_reports.report import DEFAULT_TEMPLATES, render_scorecards
+from kpi_reports.cli import main
 from kpi_reports.filenames import safe_stem
+from kpi_reports.sample import network_tables, write_sample_workbook
 from kpi_reports.team_workbook import write_team_workbook
 
 MONTH = dt.date(2026, 10, 1)
@@ -43,7 +51,7 @@ def spy_server():
 
 
 @pytest.fixture(scope="module")
-def team(tmp_path_factory, spy_server):
+def team_path(tmp_path_factory, spy_server):
     """Four agents: one with activity and leads, three with hostile, escaping or long names
     and no data at all."""
     port, _ = spy_server
@@ -62,8 +70,12 @@ def team(tmp_path_factory, spy_server):
         "Deals": pd.DataFrame({"Deal ID": ["D1"], "Agent ID": ["A1"], "Opened": pd.to_datetime(["2026-09-01"]),
                                "Closed": pd.to_datetime([None]), "Last Updated": pd.to_datetime(["2026-10-30"])}),
     }
-    path = write_team_workbook(tables, tmp_path_factory.mktemp("wb") / "team.xlsx")
-    return load_workbook(path, load_settings())
+    return write_team_workbook(tables, tmp_path_factory.mktemp("wb") / "team.xlsx")
+
+
+@pytest.fixture(scope="module")
+def team(team_path):
+    return load_workbook(team_path, load_settings())
 
 
 @pytest.fixture(scope="module")
@@ -166,3 +178,96 @@ def test_unknown_or_inactive_agent_is_a_clear_error(team, tmp_path):
         render_scorecards(team, MONTH, tmp_path, agent_ids=["Z9"], workers=1)
     with pytest.raises(UserError, match="Templates folder not found"):
         render_scorecards(team, MONTH, tmp_path, templates_dir=tmp_path / "nope", workers=1)
+
+
+# ------------------------------------------------------------------ hostile template folders
+
+PASSWD_LINE = "root:x:0:0"
+POPEN = "{{{{ cycler.__init__.__globals__.os.popen('touch {marker}').read() }}}}"
+
+
+def _hostile_folder(tmp_path, kind: str) -> tuple:
+    """A team templates folder whose scorecard tries one way out: (folder, marker file)."""
+    folder, marker = tmp_path / "templates", tmp_path / "MARKER"
+    folder.mkdir()
+    (tmp_path / "x").write_text("OUTSIDE THE FOLDER")
+    page = (DEFAULT_TEMPLATES / "scorecard.html").read_text()
+    payload = {"popen": POPEN.format(marker=marker), "include_parent": '{% include "../../x" %}',
+               "include_link": '{% include "notes.html" %}', "absolute": '{% include "/etc/passwd" %}'}[kind]
+    if kind == "include_link":
+        (folder / "notes.html").symlink_to("/etc/passwd")
+    (folder / "scorecard.html").write_text(page.replace("{% block content %}", "{% block content %}" + payload))
+    return folder, marker
+
+
+@pytest.mark.parametrize("kind, says", [
+    ("popen", "access to attribute '__init__' of 'type' object is unsafe"),
+    ("include_parent", "TemplateNotFound"),
+    ("absolute", "TemplateNotFound"),
+    ("include_link", "leads outside the templates folder"),
+])
+def test_hostile_templates_run_nothing_read_nothing_and_say_why(team_path, tmp_path, kind, says):
+    """Two agents, so the pages render in worker processes as a real run does."""
+    folder, marker = _hostile_folder(tmp_path, kind)
+    out = CliRunner().invoke(main, ["scorecards", str(team_path), "--month", "2026-10", "--templates", str(folder),
+                                    "--out", str(tmp_path / "out"), "--agent", "A1", "--agent", "A3"])
+    assert out.exit_code == 2, out.output
+    assert says in " ".join(out.output.split()) and "Traceback" not in out.output
+    assert not marker.exists()
+    pdfs = list((tmp_path / "out").rglob("*.pdf"))
+    assert all(PASSWD_LINE not in text_of(p) and "OUTSIDE THE FOLDER" not in text_of(p) for p in pdfs)
+
+
+def test_a_link_out_of_the_folder_is_refused_by_name(team_path, tmp_path):
+    folder, _ = _hostile_folder(tmp_path, "include_link")
+    out = CliRunner().invoke(main, ["scorecards", str(team_path), "--month", "2026-10", "--templates", str(folder),
+                                    "--out", str(tmp_path / "out")])
+    assert out.exit_code == 2
+    said = "".join(out.output.split())          # the terminal wraps long paths anywhere
+    assert f"{folder / 'notes.html'}leadsoutsidethetemplatesfolder" in said and "alinkto/etc/passwd" in said
+    assert not (tmp_path / "out").exists()
+
+
+def test_email_templates_are_sandboxed_too(tmp_path):
+    book = write_sample_workbook(tmp_path / "team.xlsx")
+    folder, marker = tmp_path / "templates", tmp_path / "MARKER"
+    (folder / "email").mkdir(parents=True)
+    (folder / "email" / "body.txt").write_text("Hello {{ name }}\n" + POPEN.format(marker=marker))
+    (tmp_path / "kpi-reports.toml").write_text('[mail]\nfrom = "Office <office@team.example>"\n')
+    out = CliRunner().invoke(main, ["email", str(book), "--month", "2026-10", "--templates", str(folder),
+                                    "--settings", str(tmp_path / "kpi-reports.toml"),
+                                    "--out", str(tmp_path / "out"), "--outbox", str(tmp_path / "outbox")])
+    assert out.exit_code == 1 and "is unsafe" in " ".join(out.output.split()), out.output   # every mail deferred
+    assert not marker.exists()
+    assert not list((tmp_path / "outbox").rglob("*.eml"))
+
+
+# ------------------------------------------------------------------ a killed run takes its workers along
+
+def _running(process: psutil.Process) -> bool:
+    try:
+        return process.status() != psutil.STATUS_ZOMBIE            # a zombie has ended already
+    except psutil.NoSuchProcess:
+        return False
+
+
+def test_sigkill_of_scorecards_ends_its_workers_within_seconds(tmp_path):
+    book = write_team_workbook(network_tables(40, 4400, 15600, 1040), tmp_path / "team.xlsx")
+    exe = Path(sys.executable).with_name("kpi-reports")
+    proc = subprocess.Popen([str(exe), "scorecards", str(book), "--month", "2026-10", "--out", str(tmp_path / "out")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while not list(tmp_path.glob("out/2026-10/*.pdf")):       # mid-run: the first PDFs are out
+            assert proc.poll() is None and time.monotonic() < deadline, "the run ended before it could be killed"
+            time.sleep(0.1)
+        workers = psutil.Process(proc.pid).children(recursive=True)
+        assert len(workers) >= 2                                  # forkserver and its workers
+    finally:
+        proc.kill()
+        proc.wait()
+    deadline = time.monotonic() + 5
+    while any(map(_running, workers)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [p.pid for p in workers if _running(p)]
+    assert len(list(tmp_path.glob("out/2026-10/*.pdf"))) < 41      # it really was killed mid-run

@@ -234,18 +234,18 @@ def test_biggest_movers_need_a_real_sample_in_both_months(sample):
 
 
 def test_renderers_leave_weasyprints_logger_as_they_found_it(tmp_path):
-    from kpi_reports.report.render import Job, Renderer
-    from kpi_reports.report.templates import DEFAULT_TEMPLATES
+    from kpi_reports.report.render import Renderer
+    from kpi_reports.report.templates import DEFAULT_TEMPLATES, TemplateFolders
 
     import weasyprint  # noqa: F401 - it adds a NullHandler of its own on import
 
     (tmp_path / "page.html").write_text('<p style="colour: red">Hello</p>')
     logger = logging.getLogger("weasyprint")
     before = list(logger.handlers)
-    renderers = [Renderer((tmp_path, DEFAULT_TEMPLATES)) for _ in range(3)]
+    renderers = [Renderer(TemplateFolders((tmp_path, DEFAULT_TEMPLATES)).bundle()) for _ in range(3)]
     assert logger.handlers == before
-    for n, renderer in enumerate(renderers):
-        key, path, warnings = renderer.render(Job("page.html", {}, tmp_path / f"{n}.pdf", ("agent", str(n))))
+    for renderer in renderers:
+        pdf, warnings = renderer.pdf("page.html", {})
         assert len(warnings) == 1 and "colour" in warnings[0]      # each render: its own warning, once
-        assert path.read_bytes().startswith(b"%PDF")
+        assert pdf.startswith(b"%PDF")
     assert logger.handlers == before

@@ -21,11 +21,11 @@ import jinja2
 
 from .. import formatting
 from ..errors import UserError
+from ..report.templates import TemplateFolders, template_environment
 from .addresses import MailProblem, header_text, one_line, parse_address, safe_filename
 from .config import MailConfig
 from .ledger import mail_key
 
-DEFAULT_TEMPLATES = Path(__file__).resolve().parents[2] / "report_templates"
 TEMPLATE_NAMES = ("email/subject.txt", "email/body.txt", "email/body.html")
 
 
@@ -88,11 +88,9 @@ def message_id(mail: ScorecardMail, to: Address, sender: Address) -> str:
 
 @functools.lru_cache(maxsize=8)
 def template_environments(templates: Path | None = None) -> tuple[jinja2.Environment, jinja2.Environment]:
-    """(text, html) environments; an override folder is searched before the built-in one."""
-    loader = jinja2.FileSystemLoader([str(p) for p in _dirs(templates)])
-    environment = functools.partial(jinja2.Environment, loader=loader, undefined=jinja2.StrictUndefined,
-                                    keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
-    return environment(autoescape=False), environment(autoescape=True)
+    """(text, html) environments, sandboxed like the scorecards', the team's folder over the built-in one."""
+    bundle = TemplateFolders.locate(templates).bundle()
+    return template_environment(bundle, autoescape=False), template_environment(bundle, autoescape=True)
 
 
 def compose(mail: ScorecardMail, config: MailConfig, templates: Path | None = None,
@@ -107,7 +105,7 @@ def compose(mail: ScorecardMail, config: MailConfig, templates: Path | None = No
         html = html_env.get_template(TEMPLATE_NAMES[2]).render(context)
     except jinja2.TemplateError as exc:
         raise UserError(f"Email template problem ({type(exc).__name__}): {exc}. "
-                        f"Templates are read from {' then '.join(map(str, _dirs(templates)))}.") from None
+                        f"Templates are read from {' then '.join(map(str, TemplateFolders.locate(templates).folders))}.") from None
     msg = EmailMessage()
     msg["From"] = config.sender
     msg["To"] = rcpt.to
@@ -165,7 +163,3 @@ def _pdf_bytes(path: Path) -> bytes:
     if not data.startswith(b"%PDF-"):
         raise MailProblem(f"scorecard attachment is not a PDF: {path}")
     return data
-
-
-def _dirs(templates: Path | None) -> list[Path]:
-    return [p for p in (templates, DEFAULT_TEMPLATES) if p is not None]

@@ -1,16 +1,20 @@
 """Scorecard PDFs: contexts made once, rendered by long-lived worker processes.
 
 Each worker imports WeasyPrint, parses the stylesheet and loads the fonts once (the
-initializer), then turns (template, context) jobs into PDFs, written to a temporary file
-and moved into place, so a run cut short never leaves a half-written PDF.
+initializer), then turns (template, context) jobs into PDF bytes; this process writes
+each to a temporary file and moves it into place, so a run cut short never leaves a
+half-written PDF. Workers end with the run, even when it is killed.
 """
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 import logging
 import multiprocessing
 import os
-import tempfile
+import signal
+import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -18,8 +22,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import jinja2
+
 from .. import formatting as f
 from ..agent_ids import AgentIds
+from ..atomic import write_bytes
 from ..engine import month_end, monthly_history
 from ..errors import UserError
 from ..model import TeamData
@@ -27,10 +34,11 @@ from ..result import KpiHistory, KpiResult
 from ..settings import Settings, load_settings
 from .context import scorecard_context, summary_context
 from ..filenames import FileNamer
-from .templates import STYLESHEET, TemplateFolders, make_fetcher
+from .templates import BASE_URL, STYLESHEET, TemplateBundle, TemplateFolders, make_fetcher, template_environment
 
 Progress = Callable[[int, int], None]
 SUBSET_FALLBACK = "Using fontTools instead of HarfBuzz-Subset"
+PR_SET_PDEATHSIG = 1          # linux/prctl.h
 
 
 @dataclass
@@ -78,78 +86,120 @@ def _weasyprint_warnings() -> Iterator[list[str]]:
 
 
 class Renderer:
-    """WeasyPrint, the templates, the parsed stylesheet and the fonts, loaded once."""
+    """WeasyPrint, the sandboxed templates, the parsed stylesheet and the fonts, loaded once."""
 
-    def __init__(self, folders: tuple[Path, ...]) -> None:
-        import jinja2
+    def __init__(self, bundle: TemplateBundle) -> None:
         from weasyprint import CSS
         from weasyprint.text.fonts import FontConfiguration
 
-        templates = TemplateFolders(folders)
-        self.fetcher = make_fetcher(folders)
-        self.base_url = folders[0].as_uri() + "/"
-        self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader([str(p) for p in folders]),
-            autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+        self.fetcher = make_fetcher(bundle)
+        self.base_url = BASE_URL
+        self.env = template_environment(bundle, autoescape=True)
+        self.origin = bundle.origin
         self.fonts = FontConfiguration()
         self.stylesheets = [
-            CSS(string=templates.theme().css(), font_config=self.fonts, url_fetcher=self.fetcher),
-            CSS(filename=str(templates.find(STYLESHEET)), base_url=self.base_url,
+            CSS(string=bundle.theme.css(), font_config=self.fonts, url_fetcher=self.fetcher),
+            CSS(string=bundle.text(STYLESHEET), base_url=self.base_url + STYLESHEET,
                 font_config=self.fonts, url_fetcher=self.fetcher),
         ]
         self.cache: dict = {}
 
-    def render(self, job: Job) -> tuple[tuple[str, str], Path, list[str]]:
+    def html(self, template: str, context: dict) -> str:
+        """The page's HTML; UserError (not a traceback) for a template that fails or is refused."""
+        try:
+            return self.env.get_template(template).render(**context)
+        except jinja2.TemplateError as exc:
+            raise UserError(f"Template problem in {template} ({type(exc).__name__}): {str(exc).rstrip('.')}. "
+                            f"Templates are read from {self.origin}.") from None
+
+    def pdf(self, template: str, context: dict) -> tuple[bytes, list[str]]:
+        """(PDF bytes, WeasyPrint's warnings) of one page."""
         from weasyprint import HTML
 
-        html = self.env.get_template(job.template).render(**job.context)
-        job.target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".", suffix=".pdf.part", dir=job.target.parent)
-        try:
-            with os.fdopen(fd, "wb") as out, _weasyprint_warnings() as warnings:
-                HTML(string=html, base_url=self.base_url, url_fetcher=self.fetcher).write_pdf(
-                    out, stylesheets=self.stylesheets, font_config=self.fonts, cache=self.cache)
-            os.replace(tmp, job.target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return job.key, job.target, warnings
+        html = self.html(template, context)
+        with _weasyprint_warnings() as warnings:
+            pdf = HTML(string=html, base_url=self.base_url, url_fetcher=self.fetcher).write_pdf(
+                stylesheets=self.stylesheets, font_config=self.fonts, cache=self.cache)
+        return pdf, warnings
 
 
-_WORKER: Renderer | None = None
+_RENDERERS: dict[str, Renderer] = {}
 
 
-def _init_worker(folders: tuple[Path, ...]) -> None:
-    global _WORKER
-    _WORKER = Renderer(folders)
+def renderer_for(bundle: TemplateBundle) -> Renderer:
+    """This process's renderer for the bundle (made once: WeasyPrint, CSS and fonts are slow to load)."""
+    if bundle.digest not in _RENDERERS:
+        _RENDERERS.clear()
+        _RENDERERS[bundle.digest] = Renderer(bundle)
+    return _RENDERERS[bundle.digest]
 
 
-def _render_in_worker(job: Job):
-    assert _WORKER is not None, "worker not initialised"
-    return _WORKER.render(job)
+def render_page(bundle: TemplateBundle, template: str, context: dict) -> tuple[bytes, list[str]]:
+    """One page in whatever process runs it (a pool worker, a Dask worker, this process)."""
+    return renderer_for(bundle).pdf(template, context)
 
 
-def render_jobs(jobs: list[Job], folders: tuple[Path, ...], workers: int | None = None,
-                progress: Progress | None = None) -> Iterable[tuple[tuple[str, str], Path, list[str]]]:
-    """Render every job, in `workers` processes (1 = in this process), yielding as each ends."""
+def _init_worker(bundle: TemplateBundle, owner: int) -> None:
+    exit_with_owner(owner)
+    renderer_for(bundle)
+
+
+def _render_in_worker(template: str, context: dict) -> tuple[bytes, list[str]]:
+    (renderer,) = _RENDERERS.values()
+    return renderer.pdf(template, context)
+
+
+def exit_with_owner(owner: int) -> None:
+    """End this worker as soon as the run that started it ends, even by SIGKILL.
+
+    Linux: the kernel sends SIGKILL when our parent (the forkserver, which itself ends
+    with the run) dies. Elsewhere, and should the forkserver outlive the run, a thread
+    checks every half second that the run's process is still there.
+    """
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    parent = os.getppid()
+    threading.Thread(target=_watch_owner, args=(owner, parent), daemon=True, name="exit-with-owner").start()
+
+
+def _watch_owner(owner: int, parent: int) -> None:
+    while True:
+        if os.getppid() != parent or not _alive(owner):
+            os._exit(1)
+        time.sleep(0.5)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+Rendered = tuple[Job, bytes, list[str]]
+
+
+def render_jobs(jobs: list[Job], bundle: TemplateBundle, workers: int | None = None) -> Iterator[Rendered]:
+    """(job, PDF bytes, warnings) for every job, in `workers` processes (1 = in this one), as each ends."""
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
-    done = 0
     if workers == 1:
-        renderer = Renderer(folders)
         for job in jobs:
-            yield renderer.render(job)
-            done += 1
-            if progress:
-                progress(done, len(jobs))
+            yield job, *render_page(bundle, job.template, job.context)
         return
     # forkserver: workers start small and clean, not as copies of a (possibly large) caller
     context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(folders,)) as pool:
-        for future in as_completed([pool.submit(_render_in_worker, job) for job in jobs]):
-            yield future.result()
-            done += 1
-            if progress:
-                progress(done, len(jobs))
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
+                               initargs=(bundle, os.getpid()))
+    try:
+        futures = {pool.submit(_render_in_worker, job.template, job.context): job for job in jobs}
+        for future in as_completed(futures):
+            yield futures.pop(future), *future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 # ------------------------------------------------------------------ the public entry point
@@ -229,7 +279,7 @@ def render_scorecards(team: TeamData, month: dt.date, out_dir: str | Path, setti
     month = month.replace(day=1)
     check_month(team, month)
     folders = TemplateFolders.locate(templates_dir)
-    folders.theme()                                   # a bad theme fails before any work
+    bundle = folders.bundle()                         # a bad theme or folder fails before any work
     h = monthly_history(team, month, 12, settings)
     chosen = select_agents(team, agent_ids, h.agent_ids)
     run = ScorecardRun(month=month, folder=Path(out_dir) / f"{month:%Y-%m}", result=h[-1])
@@ -238,9 +288,11 @@ def render_scorecards(team: TeamData, month: dt.date, out_dir: str | Path, setti
     for job in kept:
         _record(run, job.key, job.target)
     todo = [job for job in jobs if job not in kept]
-    for key, path, warnings in render_jobs(todo, folders.folders, workers, progress) if todo else ():
-        _record(run, key, path)
-        run.warnings += [f"{path.name}: {w}" for w in warnings]
+    for done, (job, pdf, warnings) in enumerate(render_jobs(todo, bundle, workers) if todo else (), 1):
+        _record(run, job.key, write_bytes(job.target, pdf))   # atomic: never half a PDF
+        run.warnings += [f"{job.target.name}: {w}" for w in warnings]
+        if progress:
+            progress(done, len(todo))
     run.scorecards = {a: run.scorecards[a] for a in chosen}
     run.seconds = time.perf_counter() - started
     return run
