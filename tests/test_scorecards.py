@@ -68,7 +68,8 @@ def test_one_pdf_per_active_agent_and_summaries(sample):
     assert set(run.team_summaries) == {"North Shore", "Downtown", "Coastal"}
     total = len(run.scorecards) + 1 + len(run.team_summaries)
     assert calls[-1] == (total, total) and len(calls) == total
-    assert not list(run.folder.glob(".*"))                  # no temporary files left behind
+    assert [p.name for p in run.folder.glob(".*")] == [".fingerprints"]   # no temporary files left behind
+    assert not list((run.folder / ".fingerprints").glob(".*"))
 
 
 def test_every_tile_shows_the_engines_numbers(sample):

@@ -64,7 +64,8 @@ def email(workbook: Path, month, send: bool, resend: tuple[str, ...], mark_sent:
           outbox: Path, verbose: bool, out_dir: Path, templates_dir: Path | None, settings_path: Path | None) -> None:
     """Email each active agent their scorecard and each team leader the team summary.
 
-    Renders the scorecards that are missing, then by default writes every message to the
+    Renders the scorecards that are missing or stale (their numbers, settings or templates
+    changed since), then by default writes every message to the
     outbox as an .eml file to review (nothing is sent). With --send it delivers over SMTP;
     the ledger in the outbox makes a rerun send only what is missing, never a duplicate.
     A mail whose outcome is unknown (the connection or the sender died while the server
@@ -94,7 +95,7 @@ def email(workbook: Path, month, send: bool, resend: tuple[str, ...], mark_sent:
     first: dt.date = month.date().replace(day=1)
     config = MailConfig.from_settings(settings, leaders=leaders_from_agents(team))
     smtp = SmtpConfig.from_settings(settings) if send else None
-    run = render_month(team, settings, first, out_dir, templates_dir=templates_dir, only_missing=True)
+    run = render_month(team, settings, first, out_dir, templates_dir=templates_dir)
     mails = month_mails(run, config, cc_leader)
     with progress_bar("Sending" if send else "Writing outbox") as update:
         report = deliver(mails, outbox=outbox, config=config, smtp=smtp, send=send, resend=set(resend),

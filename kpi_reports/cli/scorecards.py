@@ -25,14 +25,20 @@ out_option = click.option("--out", "out_dir", type=click.Path(file_okay=False, p
 
 
 def render_month(team: TeamData, settings: Settings, month: dt.date, out_dir: Path, agents=None,
-                 templates_dir: Path | None = None, only_missing: bool = False) -> ScorecardRun:
-    """The month's PDFs; the team summaries only for a whole-team run (not for --agent)."""
+                 templates_dir: Path | None = None) -> ScorecardRun:
+    """The month's PDFs; the team summaries only for a whole-team run (not for --agent).
+
+    PDFs rendered earlier from the same numbers, settings, templates and code are kept;
+    the others are rendered, and the console says how many of each.
+    """
     from ..report import render_scorecards
 
     with progress_bar(f"PDFs for {month:%Y-%m} (scorecards and team summaries)") as update:
-        return render_scorecards(team, month, out_dir, settings, agent_ids=agents or None,
-                                 templates_dir=templates_dir, progress=update, only_missing=only_missing,
-                                 summary=not agents)
+        run = render_scorecards(team, month, out_dir, settings, agent_ids=agents or None,
+                                templates_dir=templates_dir, progress=update, summary=not agents)
+    console.print(f"{run.rendered} PDF(s) rendered, {run.reused} kept: already rendered from the same "
+                  "numbers, settings and templates." if run.reused else f"{run.rendered} PDF(s) rendered.")
+    return run
 
 
 @click.command()
@@ -48,6 +54,7 @@ def scorecards(workbook: Path, month, out_dir: Path, agents: tuple[str, ...], te
 
     Files go to OUT/YYYY-MM/<agent id>-<name>.pdf and OUT/YYYY-MM/team-summary.pdf
     (and one summary per team when there are several). Numbers are as of the month's last day.
+    A rerun renders only the PDFs whose numbers, settings or templates changed.
 
     \b
     Examples:

@@ -26,13 +26,13 @@ import jinja2
 
 from .. import formatting as f
 from ..agent_ids import AgentIds
-from ..atomic import write_bytes
 from ..engine import month_end, monthly_history
 from ..errors import UserError
 from ..model import TeamData
 from ..result import KpiHistory, KpiResult
 from ..settings import Settings, load_settings
 from .context import scorecard_context, summary_context
+from .fingerprint import fingerprint, reusable, write_stamped
 from ..filenames import FileNamer
 from .templates import BASE_URL, STYLESHEET, TemplateBundle, TemplateFolders, make_fetcher, template_environment
 
@@ -53,9 +53,11 @@ class ScorecardRun:
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
     result: KpiResult | None = None      # the month's numbers the PDFs show (for the mail)
+    rendered: int = 0                    # PDFs rendered by this run (new or stale)
+    reused: int = 0                      # PDFs kept: already rendered from the same inputs
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Job:
     template: str
     context: dict
@@ -267,12 +269,13 @@ def _record(run: ScorecardRun, key: tuple[str, str], path: Path) -> None:
 def render_scorecards(team: TeamData, month: dt.date, out_dir: str | Path, settings: Settings | None = None,
                       agent_ids: Iterable[str] | None = None, templates_dir: str | Path | None = None,
                       workers: int | None = None, progress: Progress | None = None,
-                      summary: bool = True, only_missing: bool = False) -> ScorecardRun:
+                      summary: bool = True) -> ScorecardRun:
     """One PDF per active agent (or those asked for) and the leader's summaries for `month`.
 
     Writes OUT_DIR/YYYY-MM/<agent id>-<name>.pdf and team-summary*.pdf; raises UserError for
     a month outside the workbook's data, an unknown agent or a bad templates folder.
-    only_missing=True keeps the PDFs already there (the email command renders what is missing).
+    A PDF already there is kept when its fingerprint (fingerprint.py) shows it was rendered
+    from the same numbers, settings, month, templates and code; all others are rendered.
     """
     started = time.perf_counter()
     settings = settings or load_settings()
@@ -284,15 +287,22 @@ def render_scorecards(team: TeamData, month: dt.date, out_dir: str | Path, setti
     chosen = select_agents(team, agent_ids, h.agent_ids)
     run = ScorecardRun(month=month, folder=Path(out_dir) / f"{month:%Y-%m}", result=h[-1])
     jobs = plan_jobs(h, run.folder, chosen, folders, summary)
-    kept = [job for job in jobs if only_missing and job.target.exists()]
-    for job in kept:
-        _record(run, job.key, job.target)
-    todo = [job for job in jobs if job not in kept]
+    inputs: dict[Job, str] = {}
+    todo = []
+    for job in jobs:
+        inputs[job] = fingerprint(job.template, job.context, bundle)
+        warnings = reusable(job.target, inputs[job])
+        if warnings is None:
+            todo.append(job)
+        else:                                         # rendered from these very inputs before
+            _record(run, job.key, job.target)
+            run.warnings += [f"{job.target.name}: {w}" for w in warnings]
     for done, (job, pdf, warnings) in enumerate(render_jobs(todo, bundle, workers) if todo else (), 1):
-        _record(run, job.key, write_bytes(job.target, pdf))   # atomic: never half a PDF
+        _record(run, job.key, write_stamped(job.target, pdf, inputs[job], warnings))
         run.warnings += [f"{job.target.name}: {w}" for w in warnings]
         if progress:
             progress(done, len(todo))
+    run.rendered, run.reused = len(todo), len(jobs) - len(todo)
     run.scorecards = {a: run.scorecards[a] for a in chosen}
     run.seconds = time.perf_counter() - started
     return run
