@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_scorecards.py            # 100 agents
     .venv/bin/python benchmarks/bench_scorecards.py --agents 100 1000
+    .venv/bin/python benchmarks/bench_scorecards.py --workers 1 2 --cluster   # pool and Dask, 1 and 2 workers
 
 Prints, per network size: load, engine + contexts, rendering, wall time, scorecards per
 second and the peak memory of this process and of its (largest) worker. Then, in one
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import resource
 import sys
 import tempfile
@@ -73,22 +75,37 @@ class WorkerPeak:
                 self.peak_kb = max(self.peak_kb, hwm)
 
 
-def end_to_end(n_agents: int, folder: Path, workers: int | None) -> None:
-    path = write_team_workbook(network_tables(n_agents, 110 * n_agents, 390 * n_agents, 26 * n_agents),
-                               folder / f"team_{n_agents}.xlsx", constant_memory=True)
+def end_to_end(n_agents: int, folder: Path, workers: int | None, cluster: str | None = None) -> None:
+    """One run into a fresh folder (a folder with fingerprinted PDFs would render nothing)."""
+    path = folder / f"team_{n_agents}.xlsx"
+    if not path.exists():
+        write_team_workbook(network_tables(n_agents, 110 * n_agents, 390 * n_agents, 26 * n_agents),
+                            path, constant_memory=True)
     settings = load_settings()
     t0 = time.perf_counter()
     team = load_workbook(path, settings)
     t1 = time.perf_counter()
     with WorkerPeak() as workers_peak:
-        run = render_scorecards(team, MONTH, folder / "out", settings, workers=workers)
+        run = render_scorecards(team, MONTH, Path(tempfile.mkdtemp(dir=folder)), settings, workers=workers,
+                                cluster=cluster)
     t2 = time.perf_counter()
     docs = len(run.scorecards) + 1 + len(run.team_summaries)
-    print(f"{n_agents:>5} agents: load {t1 - t0:5.1f} s, engine+contexts+render {t2 - t1:6.1f} s, "
+    where = f"Dask LocalCluster, {workers} worker(s)" if cluster else f"local pool, {workers or 'all'} worker(s)"
+    print(f"{n_agents:>5} agents, {where}: load {t1 - t0:5.1f} s, engine+contexts+render {t2 - t1:6.1f} s, "
           f"wall {t2 - t0:6.1f} s -> {len(run.scorecards) / (t2 - t0):5.1f} scorecards/s "
           f"({docs} PDFs); peak RSS main {_peak_mb(resource.RUSAGE_SELF):.0f} MB, "
           f"largest worker {workers_peak.mb:.0f} MB"
           + (f"; WARNINGS: {run.warnings[:3]}" if run.warnings else ""))
+
+
+def on_local_cluster(n_agents: int, folder: Path, workers: int) -> None:
+    """The same run on a Dask LocalCluster of `workers` single-threaded worker processes
+    (started before the clock, as a real cluster is already up)."""
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
+                      memory_limit=0, silence_logs=40) as cluster:
+        end_to_end(n_agents, folder, workers, cluster.scheduler_address)
 
 
 def breakdown(folder: Path, repeat: int = 8) -> None:
@@ -134,12 +151,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--agents", type=int, nargs="+", default=[100],
                         help="network sizes to time (1000 takes about 3 minutes on 2 cores)")
-    parser.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
+    parser.add_argument("--workers", type=int, nargs="+", default=[None],
+                        help="worker processes, one run each (default: all cores)")
+    parser.add_argument("--cluster", action="store_true",
+                        help="also render on a Dask LocalCluster with the same number of workers")
     parser.add_argument("--no-breakdown", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.agents:
-            end_to_end(n, Path(tmp), args.workers)
+            for workers in args.workers:
+                end_to_end(n, Path(tmp), workers)
+                if args.cluster:
+                    on_local_cluster(n, Path(tmp), workers or os.cpu_count() or 1)
         if not args.no_breakdown:
             breakdown(Path(tmp))
 

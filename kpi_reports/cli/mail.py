@@ -13,7 +13,7 @@ from rich.text import Text
 from .common import (console, month_option, open_team, settings_option, styled, workbook_argument,
                      writable_folder)
 from .progress import progress_bar
-from .scorecards import out_option, render_month, templates_option
+from .scorecards import cluster_option, out_option, render_month, templates_option
 
 if TYPE_CHECKING:
     from ..mail import MailReport
@@ -59,9 +59,11 @@ def print_report(report: MailReport, resend: tuple[str, ...], verbose: bool) -> 
 @click.option("--verbose", "-v", is_flag=True, help="Also list the mails sent on an earlier run.")
 @out_option
 @templates_option
+@cluster_option
 @settings_option
 def email(workbook: Path, month, send: bool, resend: tuple[str, ...], mark_sent: tuple[str, ...], cc_leader: bool,
-          outbox: Path, verbose: bool, out_dir: Path, templates_dir: Path | None, settings_path: Path | None) -> None:
+          outbox: Path, verbose: bool, out_dir: Path, templates_dir: Path | None, cluster: str | None,
+          settings_path: Path | None) -> None:
     """Email each active agent their scorecard and each team leader the team summary.
 
     Renders the scorecards that are missing or stale (their numbers, settings or templates
@@ -95,7 +97,7 @@ def email(workbook: Path, month, send: bool, resend: tuple[str, ...], mark_sent:
     first: dt.date = month.date().replace(day=1)
     config = MailConfig.from_settings(settings, leaders=leaders_from_agents(team))
     smtp = SmtpConfig.from_settings(settings) if send else None
-    run = render_month(team, settings, first, out_dir, templates_dir=templates_dir)
+    run = render_month(team, settings, first, out_dir, templates_dir=templates_dir, cluster=cluster)
     mails = month_mails(run, config, cc_leader)
     with progress_bar("Sending" if send else "Writing outbox") as update:
         report = deliver(mails, outbox=outbox, config=config, smtp=smtp, send=send, resend=set(resend),

@@ -31,6 +31,7 @@ from ..errors import UserError
 from ..model import TeamData
 from ..result import KpiHistory, KpiResult
 from ..settings import Settings, load_settings
+from .cluster import render_on_cluster
 from .context import scorecard_context, summary_context
 from .fingerprint import fingerprint, reusable, write_stamped
 from ..filenames import FileNamer
@@ -125,15 +126,17 @@ class Renderer:
         return pdf, warnings
 
 
-_RENDERERS: dict[str, Renderer] = {}
+_LOCAL = threading.local()     # (bundle digest, Renderer) of this thread
 
 
 def renderer_for(bundle: TemplateBundle) -> Renderer:
-    """This process's renderer for the bundle (made once: WeasyPrint, CSS and fonts are slow to load)."""
-    if bundle.digest not in _RENDERERS:
-        _RENDERERS.clear()
-        _RENDERERS[bundle.digest] = Renderer(bundle)
-    return _RENDERERS[bundle.digest]
+    """This thread's renderer for the bundle, made once (WeasyPrint, CSS and fonts are slow to
+    load); one per thread, as a Dask worker may run several threads and WeasyPrint's caches
+    are not made to be shared."""
+    current = getattr(_LOCAL, "renderer", None)
+    if current is None or current[0] != bundle.digest:
+        _LOCAL.renderer = current = (bundle.digest, Renderer(bundle))
+    return current[1]
 
 
 def render_page(bundle: TemplateBundle, template: str, context: dict) -> tuple[bytes, list[str]]:
@@ -147,8 +150,7 @@ def _init_worker(bundle: TemplateBundle, owner: int) -> None:
 
 
 def _render_in_worker(template: str, context: dict) -> tuple[bytes, list[str]]:
-    (renderer,) = _RENDERERS.values()
-    return renderer.pdf(template, context)
+    return _LOCAL.renderer[1].pdf(template, context)
 
 
 def exit_with_owner(owner: int) -> None:
@@ -269,13 +271,14 @@ def _record(run: ScorecardRun, key: tuple[str, str], path: Path) -> None:
 def render_scorecards(team: TeamData, month: dt.date, out_dir: str | Path, settings: Settings | None = None,
                       agent_ids: Iterable[str] | None = None, templates_dir: str | Path | None = None,
                       workers: int | None = None, progress: Progress | None = None,
-                      summary: bool = True) -> ScorecardRun:
+                      summary: bool = True, cluster: str | None = None) -> ScorecardRun:
     """One PDF per active agent (or those asked for) and the leader's summaries for `month`.
 
     Writes OUT_DIR/YYYY-MM/<agent id>-<name>.pdf and team-summary*.pdf; raises UserError for
     a month outside the workbook's data, an unknown agent or a bad templates folder.
     A PDF already there is kept when its fingerprint (fingerprint.py) shows it was rendered
-    from the same numbers, settings, month, templates and code; all others are rendered.
+    from the same numbers, settings, month, templates and code; all others are rendered, in
+    `workers` local processes or on the Dask cluster at `cluster` (cluster.py).
     """
     started = time.perf_counter()
     settings = settings or load_settings()
@@ -297,7 +300,8 @@ def render_scorecards(team: TeamData, month: dt.date, out_dir: str | Path, setti
         else:                                         # rendered from these very inputs before
             _record(run, job.key, job.target)
             run.warnings += [f"{job.target.name}: {w}" for w in warnings]
-    for done, (job, pdf, warnings) in enumerate(render_jobs(todo, bundle, workers) if todo else (), 1):
+    pages = render_on_cluster(todo, bundle, cluster) if cluster else render_jobs(todo, bundle, workers)
+    for done, (job, pdf, warnings) in enumerate(pages if todo else (), 1):
         _record(run, job.key, write_stamped(job.target, pdf, inputs[job], warnings))
         run.warnings += [f"{job.target.name}: {w}" for w in warnings]
         if progress:
