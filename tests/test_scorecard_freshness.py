@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email
 import re
+import shutil
 from email import policy
 from pathlib import Path
 
@@ -14,7 +15,6 @@ import pytest
 from click.testing import CliRunner
 
 from kpi_reports.cli import main
-from kpi_reports.sample import write_sample_workbook
 
 ALL_PDFS = 28                       # 24 active agents, the team summary and 3 team summaries
 
@@ -55,16 +55,17 @@ def set_goal(book: Path, agent_id: str, goal: float) -> None:
 
 
 @pytest.fixture
-def sample(tmp_path):
-    book = write_sample_workbook(tmp_path / "team.xlsx")
+def sample(tmp_path, sample_workbook):
+    book = shutil.copy(sample_workbook, tmp_path / "team.xlsx")
     (tmp_path / "kpi-reports.toml").write_text('[mail]\nfrom = "Office <office@team.example>"\n')
     return book
 
 
-def test_email_rerenders_exactly_the_stale_pdfs_and_mail_matches_its_attachment(sample, tmp_path):
+def test_email_rerenders_exactly_the_stale_pdfs_and_mail_matches_its_attachment(sample, tmp_path, rendered_month):
     out, outbox, month = tmp_path / "out", tmp_path / "outbox", tmp_path / "out" / "2026-10"
-    assert f"{ALL_PDFS} PDF(s) rendered." in run("scorecards", sample, "--month", "2026-10", "--out", out)
+    shutil.copytree(rendered_month.run.folder, month)              # the whole month, with its fingerprints
     first = files(month)
+    assert len(first) == ALL_PDFS
     assert f"0 PDF(s) rendered, {ALL_PDFS} kept" in run("scorecards", sample, "--month", "2026-10", "--out", out)
     assert files(month) == first
 

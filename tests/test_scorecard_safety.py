@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import http.server
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -22,7 +23,7 @@ from kpi_reports import UserError, load_settings, load_workbook
 from kpi_reports.report import DEFAULT_TEMPLATES, render_scorecards
 from kpi_reports.cli import main
 from kpi_reports.filenames import safe_stem
-from kpi_reports.sample import network_tables, write_sample_workbook
+from kpi_reports.sample import network_tables
 from kpi_reports.team_workbook import write_team_workbook
 
 MONTH = dt.date(2026, 10, 1)
@@ -228,8 +229,8 @@ def test_a_link_out_of_the_folder_is_refused_by_name(team_path, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_email_templates_are_sandboxed_too(tmp_path):
-    book = write_sample_workbook(tmp_path / "team.xlsx")
+def test_email_templates_are_sandboxed_too(tmp_path, sample_workbook):
+    book = shutil.copy(sample_workbook, tmp_path / "team.xlsx")
     folder, marker = tmp_path / "templates", tmp_path / "MARKER"
     (folder / "email").mkdir(parents=True)
     (folder / "email" / "body.txt").write_text("Hello {{ name }}\n" + POPEN.format(marker=marker))

@@ -14,7 +14,6 @@ from kpi_reports import load_settings, load_workbook
 from kpi_reports.cli import main
 from kpi_reports.report import cluster as dask_cluster
 from kpi_reports.report import render_scorecards
-from kpi_reports.sample import write_sample_workbook
 from conftest import free_port
 
 MONTH = dt.date(2026, 10, 1)
@@ -29,8 +28,8 @@ def cluster():
 
 
 @pytest.fixture(scope="module")
-def book(tmp_path_factory):
-    return write_sample_workbook(tmp_path_factory.mktemp("team") / "team.xlsx")
+def book(sample_workbook):
+    return sample_workbook
 
 
 def text_of(path) -> str:
