@@ -9,7 +9,7 @@ this process writes them where a local run would, atomically, with their fingerp
 Why return bytes rather than write to a shared folder: a cluster's workers may not see the
 caller's disk (or see it under another path, or as another user), and a half-written file
 on a network share is exactly what an atomic replace here avoids. A scorecard is about
-60 KB, so 50,000 of them are 3 GB over the network, gathered one by one as they finish.
+25 KB, so 50,000 of them are about 1.2 GB over the network, gathered one by one as they finish.
 
 At most a few pages per worker thread are in flight (submitted as others finish), so the
 scheduler holds a bounded number of contexts, not 50,000. Workers must run the same
