@@ -15,19 +15,31 @@ import pandas as pd
 
 @dataclass(frozen=True)
 class Problem:
-    """One data-quality problem, located as the spreadsheet shows it."""
+    """One data-quality problem, located as the spreadsheet shows it.
 
-    sheet: str
+    A Parquet file or a database table has no row numbers a person can go to: there the
+    row is None and `key` finds the row by its ID columns ("Lead ID 'L0042'").
+    """
+
+    sheet: str               # the sheet, Parquet file or table, as the source names it
     row: int | None          # spreadsheet row number (1 = header row); None for a whole sheet
     column: str
     problem: str
     agent_id: str | None = None   # whose row it is, when known (for the agent's scorecard)
+    key: str | None = None        # the row's ID columns where the source has no row numbers
+
+    @property
+    def locator(self) -> str:
+        """The row as a person finds it: "12", "Lead ID 'L0042'" or "" (the whole sheet)."""
+        return str(self.row) if self.row is not None else self.key or ""
 
     def as_json(self) -> dict[str, Any]:
-        return {"sheet": self.sheet, "row": self.row, "column": self.column, "problem": self.problem}
+        located = {"key": self.key} if self.key is not None else {}
+        return {"sheet": self.sheet, "row": self.row, **located, "column": self.column, "problem": self.problem}
 
     def __str__(self) -> str:
         where = f"{self.sheet}!row {self.row}" if self.row else self.sheet
+        where += f" ({self.key})" if self.key else ""
         return f"{where}, {self.column}: {self.problem}"
 
 
@@ -60,6 +72,9 @@ class TeamData:
                     missing count column is NaN (unknown) in `activity`, never 0; a missing
                     event column is NaT with <event>_bad set.
     Agents also has left_on (the agent counts on day D when it is blank or after D).
+    row_numbers: False when the source (Parquet files, a database) has no row numbers a
+                    person can go to: `row` columns are then positions in the table, for
+                    ordering only, and shown as null (problems give the row's key instead).
     """
 
     agents: pd.DataFrame
@@ -71,6 +86,7 @@ class TeamData:
     source: str = ""
     missing_columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
     suggested_mapping: str = ""     # settings lines reading unused lookalike columns (check --suggest-mapping)
+    row_numbers: bool = True
 
     @property
     def active_agents(self) -> pd.DataFrame:

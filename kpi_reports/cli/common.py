@@ -13,6 +13,7 @@ from rich.text import Text
 
 from ..errors import UserError
 from ..settings import DEFAULT_SETTINGS_NAME, settings_for
+from ..sources import DatabaseUrl, Source, as_source
 
 if TYPE_CHECKING:
     from ..engine.windows import ActivityWindow
@@ -31,6 +32,21 @@ def styled(*parts: str | tuple[str, str]) -> Text:
 
 workbook_argument = click.argument(      # a folder: of CSV files (the loader says when it is not)
     "workbook", type=click.Path(path_type=Path))
+
+
+class SourceType(click.ParamType):
+    """A workbook, a folder of Parquet or CSV files or a postgresql:// URL (shown password-masked)."""
+
+    name = "source"
+
+    def convert(self, value, param, ctx) -> Source:
+        try:
+            return as_source(value)
+        except UserError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+source_argument = click.argument("workbook", metavar="SOURCE", type=SourceType())
 settings_option = click.option(
     "--settings", "settings_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
     envvar="KPI_REPORTS_SETTINGS", show_envvar=True,
@@ -87,12 +103,12 @@ def as_of_and_window(as_of: dt.datetime | None, month: dt.datetime | None) -> tu
     return to_date(as_of), "rolling"
 
 
-def open_team(workbook: Path, settings_path: Path | None) -> tuple[TeamData, Settings]:
-    from ..load import load_workbook
+def open_team(workbook: Source, settings_path: Path | None) -> tuple[TeamData, Settings]:
+    from ..sources import load_team
 
-    settings = settings_for(workbook, settings_path)
+    settings = settings_for(None if isinstance(workbook, DatabaseUrl) else workbook, settings_path)
     with console_err.status(f"Reading {workbook.name} ..."):
-        team = load_workbook(workbook, settings)
+        team = load_team(workbook, settings)
     return team, settings
 
 

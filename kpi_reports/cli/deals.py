@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING
 import click
 
 from .. import formatting as fmt
-from .common import as_of_option, console, open_team, settings_option, to_date, workbook_argument
+from .common import as_of_option, console, open_team, settings_option, to_date, source_argument
 
 if TYPE_CHECKING:          # pandas, rich's tables and the engine load when the command runs
+    from ..sources import Source
     import pandas as pd
     from rich.table import Table
 
@@ -39,7 +40,7 @@ def stale_table(result: KpiResult, stale: pd.DataFrame) -> Table:
         never = deal.last_updated is None
         table.add_row(deal.agent_id, names.at[deal.agent_id], deal.deal_id or "(no Deal ID)", fmt.day(deal.opened),
                       NEVER if never else fmt.day(deal.last_updated), NEVER if never else fmt.count(deal.days_since),
-                      str(deal.row))
+                      "" if deal.row is None else str(deal.row))
     return table
 
 
@@ -52,14 +53,14 @@ def eligibility_lines(result: KpiResult, agent_ids: list[str]) -> list[str]:
 
 
 @click.command()
-@workbook_argument
+@source_argument
 @click.option("--stale", is_flag=True, help="List each active deal without a recent update, oldest first.")
 @click.option("--agent", "agents", multiple=True, metavar="ID", help="Only this agent (repeat for more).")
 @as_of_option()
 @click.option("--json", "as_json", is_flag=True,
               help="Print JSON (as_of, max_age_days, agents: active_deals, eligibility, stale_deals).")
 @settings_option
-def deals(workbook: Path, stale: bool, agents: tuple[str, ...], as_of, as_json: bool,
+def deals(workbook: Source, stale: bool, agents: tuple[str, ...], as_of, as_json: bool,
           settings_path: Path | None) -> None:
     """Each agent's lead eligibility and, with --stale, the active deals to update.
 

@@ -10,12 +10,13 @@ import click
 from rich.table import Table
 from rich.text import Text
 
-from .common import (console, month_option, open_team, settings_option, styled, workbook_argument,
+from .common import (console, month_option, open_team, settings_option, styled, source_argument,
                      writable_folder)
 from .progress import progress_bar
 from .scorecards import cluster_option, out_option, render_month, templates_option
 
 if TYPE_CHECKING:
+    from ..sources import Source
     from ..mail import MailReport
 
 
@@ -47,7 +48,7 @@ def print_report(report: MailReport, resend: tuple[str, ...], verbose: bool) -> 
 
 
 @click.command(name="email")
-@workbook_argument
+@source_argument
 @month_option()
 @click.option("--send", is_flag=True, help="Deliver over SMTP. Without it: a dry run writing .eml files to the outbox.")
 @click.option("--resend", multiple=True, metavar="ID", help="Send this agent's (or team:NAME's) mail again although it was sent.")
@@ -61,7 +62,7 @@ def print_report(report: MailReport, resend: tuple[str, ...], verbose: bool) -> 
 @templates_option
 @cluster_option
 @settings_option
-def email(workbook: Path, month, send: bool, resend: tuple[str, ...], mark_sent: tuple[str, ...], cc_leader: bool,
+def email(workbook: Source, month, send: bool, resend: tuple[str, ...], mark_sent: tuple[str, ...], cc_leader: bool,
           outbox: Path, verbose: bool, out_dir: Path, templates_dir: Path | None, cluster: str | None,
           settings_path: Path | None) -> None:
     """Email each active agent their scorecard and each team leader the team summary.

@@ -12,10 +12,11 @@ from rich.table import Table
 
 from .. import formatting as fmt
 from .common import (MONTH_VIEW_HELP, as_of_and_window, as_of_option, console, console_err, month_option, open_team,
-                     settings_option, styled, workbook_argument)
+                     settings_option, styled, source_argument)
 
 
 if TYPE_CHECKING:
+    from ..sources import Source
     from ..model import KpiResult, Problem, TeamData
 
 
@@ -54,7 +55,7 @@ def problems_table(problems: list[Problem]) -> Table:
     for column in ("Sheet", "Row", "Column", "Problem"):
         table.add_column(column, justify="right" if column == "Row" else "left")
     for p in problems:
-        table.add_row(p.sheet, "" if p.row is None else str(p.row), p.column, p.problem)
+        table.add_row(p.sheet, p.locator, p.column, p.problem)
     return table
 
 
@@ -76,13 +77,13 @@ def result_csv(result: KpiResult) -> str:
 
 
 @click.command()
-@workbook_argument
+@source_argument
 @as_of_option()
 @month_option(required=False, help_text=MONTH_VIEW_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (as_of, agents, benchmarks, data_quality; see README) instead of a table.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV: agent_id, metric, numerator, denominator, value.")
 @settings_option
-def metrics(workbook: Path, as_of, month, as_json: bool, as_csv: bool, settings_path: Path | None) -> None:
+def metrics(workbook: Source, as_of, month, as_json: bool, as_csv: bool, settings_path: Path | None) -> None:
     """Print every active agent's KPIs with the network Average and Top 10%.
 
     \b
@@ -116,7 +117,7 @@ def metrics(workbook: Path, as_of, month, as_json: bool, as_csv: bool, settings_
                           f"see `kpi-reports check {workbook}`.")
 
 
-def print_mapping(workbook: Path, settings_path: Path | None) -> int:
+def print_mapping(workbook: Source, settings_path: Path | None) -> int:
     """Settings lines mapping the workbook's own sheet and column names to ours (stdout)."""
     from ..load import MappingError
 
@@ -132,13 +133,13 @@ def print_mapping(workbook: Path, settings_path: Path | None) -> int:
 
 
 @click.command()
-@workbook_argument
+@source_argument
 @click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON (sheet, row, column, problem).")
 @click.option("--suggest-mapping", is_flag=True,
               help="Print settings lines that map your own sheet and column names to ours "
                    "(kpi-reports check team.xlsx --suggest-mapping > kpi-reports.toml).")
 @settings_option
-def check(workbook: Path, as_json: bool, suggest_mapping: bool, settings_path: Path | None) -> None:
+def check(workbook: Source, as_json: bool, suggest_mapping: bool, settings_path: Path | None) -> None:
     """List every data-quality problem: sheet, row, column and reason.
 
     Also what the month's mail needs: valid addresses, teams typed one way, a leader per team.

@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING
 import click
 
 from .. import formatting as fmt
-from .common import console, month_option, open_team, settings_option, styled, workbook_argument, writable_folder
+from .common import console, month_option, open_team, settings_option, styled, source_argument, writable_folder
 from .progress import progress_bar
 
 if TYPE_CHECKING:
+    from ..sources import Source
     from ..model import TeamData
     from ..report import ScorecardRun
     from ..settings import Settings
@@ -45,14 +46,14 @@ def render_month(team: TeamData, settings: Settings, month: dt.date, out_dir: Pa
 
 
 @click.command()
-@workbook_argument
+@source_argument
 @month_option()
 @out_option
 @click.option("--agent", "agents", multiple=True, metavar="ID", help="Only this agent (repeat for more).")
 @templates_option
 @cluster_option
 @settings_option
-def scorecards(workbook: Path, month, out_dir: Path, agents: tuple[str, ...], templates_dir: Path | None,
+def scorecards(workbook: Source, month, out_dir: Path, agents: tuple[str, ...], templates_dir: Path | None,
                cluster: str | None, settings_path: Path | None) -> None:
     """Write the month's PDF scorecard for every active agent, and the team summary.
 

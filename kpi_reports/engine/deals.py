@@ -58,7 +58,7 @@ def stale_deals(team: TeamData, days: Sequence[dt.date], active: pd.Index,
         fresh[update_deal[(age >= 0) & (age <= metric.max_age_days)]] = True
         stale = is_active & ~fresh
         last = _last_update_on_or_before(update_deal, update_day, d, stale)
-        frames.append(_stale_frame(deals, codes, stale, last, d))
+        frames.append(_stale_frame(deals, codes, stale, last, d, team.row_numbers))
     return tuple(frames)
 
 
@@ -73,7 +73,9 @@ def _last_update_on_or_before(deal: np.ndarray, day: np.ndarray, d: int, wanted:
     return last
 
 
-def _stale_frame(deals: pd.DataFrame, codes: np.ndarray, stale: np.ndarray, last: np.ndarray, d: int) -> pd.DataFrame:
+def _stale_frame(deals: pd.DataFrame, codes: np.ndarray, stale: np.ndarray, last: np.ndarray, d: int,
+                 row_numbers: bool = True) -> pd.DataFrame:
+    """row: the Deals sheet's row; None where the source has none (TeamData.row_numbers)."""
     rows = np.flatnonzero(stale)
     last_day = last[rows]
     never = last_day == NO_DAY
@@ -89,7 +91,7 @@ def _stale_frame(deals: pd.DataFrame, codes: np.ndarray, stale: np.ndarray, last
         "opened": deals["opened"].iloc[rows].dt.date.to_numpy(),
         "last_updated": updated,
         "days_since": age,
-        "row": deals["row"].iloc[rows].to_numpy(),
+        "row": deals["row"].iloc[rows].to_numpy() if row_numbers else np.full(len(rows), None, dtype=object),
     }, columns=STALE_COLUMNS)
 
 

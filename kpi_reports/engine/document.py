@@ -70,7 +70,7 @@ def stale_json(result: KpiResult) -> dict[str, list[dict[str, Any]]]:
     for agent, deal, opened, updated, days, row in zip(d["agent_id"], d["deal_id"], d["opened"], d["last_updated"],
                                                        d["days_since"], d["row"]):
         by_agent.setdefault(agent, []).append({"deal_id": deal, "opened": _day(opened), "last_updated": _day(updated),
-                                               "days_since": number(days), "row": int(row)})
+                                               "days_since": number(days), "row": None if row is None else int(row)})
     return by_agent
 
 

@@ -53,12 +53,20 @@ def load_rows(sheets: Mapping[str, Sequence[Sequence[object]]], settings: Settin
 SPECS = {"agents": AGENTS, "activity": ACTIVITY, "leads": LEADS, "deals": DEALS, "updates": DEAL_UPDATES}
 
 
-def _load(names: Sequence[str], rows_of: RowsOf, settings: Settings, source: str) -> TeamData:
+def reading_plan(settings: Settings) -> tuple[dict[str, tuple[str, ...]], Naming]:
+    """The columns read beyond each sheet's own (the events and counts metrics name), and
+    the settings' names for sheets and columns."""
     events = tuple(dict.fromkeys((*STANDARD_EVENTS, *(m.event for m in settings.metrics if m.kind == "cohort"))))
     counts = activity_columns(settings)
     extras = {"agents": (), "activity": counts, "leads": events, "deals": (), "updates": ()}
     naming = Naming.of(settings, {spec.name: (*spec.required, *spec.optional, *extras[table])
                                   for table, spec in SPECS.items()})
+    return extras, naming
+
+
+def _load(names: Sequence[str], rows_of: RowsOf, settings: Settings, source: str) -> TeamData:
+    extras, naming = reading_plan(settings)
+    events, counts = extras["leads"], extras["activity"]
     gaps = Shortfall()
     sheets = {table: read_sheet(names, rows_of, spec, extras[table], optional_sheet=table == "updates",
                                 naming=naming, gaps=gaps) for table, spec in SPECS.items()}
@@ -75,13 +83,14 @@ def _load(names: Sequence[str], rows_of: RowsOf, settings: Settings, source: str
     updates = load_updates(sheets["updates"], log, deals, listed_deals, settings.dates.order)
     categorise(agents, activity, leads, deals, updates)
     order = {name: i for i, name in enumerate(s.name for s in sheets.values() if s is not None)}
-    problems = sorted(log.problems, key=lambda p: (order.get(p.sheet, 99), p.row or 0, p.column))
+    problems = sorted(log.problems, key=lambda p: (order.get(p.sheet, 99), p.row or 0, p.key or "", p.column))
     lookalike_lines = {SPECS[t].name: {lk.column: (lk.header, f"looks like {lk.column}: {lk.why}")
                                        for lk in sheet.lookalikes} for t, sheet in sheets.items() if sheet}
     return TeamData(agents=agents, activity=activity, leads=leads, deals=deals,
                     deal_updates=updates, problems=problems, source=source,
                     missing_columns=missing_columns(sheets),
-                    suggested_mapping=naming.snippet({}, lookalike_lines, [s.name for s in SPECS.values()]))
+                    suggested_mapping=naming.snippet({}, lookalike_lines, [s.name for s in SPECS.values()]),
+                    row_numbers=not any(s.keyed_by for s in sheets.values() if s is not None))
 
 
 def report_names(sheets: dict[str, RawSheet | None], log: ProblemLog) -> None:
@@ -141,6 +150,8 @@ def _header_reader(rows_of: RowsOf):
             rows = rows_of(name, [])
         except Exception:               # a sheet that cannot be read is no candidate
             return []
+        if hasattr(rows, "headers"):    # a table source (kpi_reports/sources): its column names
+            return list(rows.headers())
         rows = rows.rows if isinstance(rows, SheetRows) else rows
         return list(next((r for r in rows if any(c not in (None, "") for c in r)), []))
     return headers

@@ -26,8 +26,9 @@ class ProblemLog:
             text = reason.at[row] if isinstance(reason, pd.Series) else reason(raw.at[row]) if callable(reason) \
                 else reason
             agent = agent_ids.at[row] if agent_ids is not None else None
-            self.problems.append(Problem(sheet.name, int(row), column, text,
-                                         None if pd.isna(agent) else str(agent)))
+            number, key = sheet.locate(row)
+            self.problems.append(Problem(sheet.name, number, column, text,
+                                         None if pd.isna(agent) else str(agent), key=key))
 
     def sheet_level(self, sheet_name: str, column: str, text: str) -> None:
         self.problems.append(Problem(sheet_name, None, column, text))
@@ -88,9 +89,11 @@ def keep_last(sheet: RawSheet, log: ProblemLog, keys: pd.Series, column: str,
         last_row = pd.Series(folded.index, index=folded.index).groupby(folded).transform("max")
         for row in earlier[earlier].index:
             agent = agent_ids.at[row]
-            log.problems.append(Problem(sheet.name, int(row), column,
-                                        f"duplicate {column} {shown(keys.at[row])}: row {last_row.at[row]} replaces it",
-                                        None if pd.isna(agent) else agent))
+            number, key = sheet.locate(row)
+            later = "a later row" if number is None else f"row {last_row.at[row]}"
+            log.problems.append(Problem(sheet.name, number, column,
+                                        f"duplicate {column} {shown(keys.at[row])}: {later} replaces it",
+                                        None if pd.isna(agent) else agent, key=key))
     return ~earlier
 
 

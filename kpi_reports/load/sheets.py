@@ -11,7 +11,7 @@ import pandas as pd
 from python_calamine import CalamineWorkbook
 
 from ..errors import WorkbookError
-from .cells import Coded, blank_cells
+from .cells import Coded, blank_cells, shown
 from .names import Gap, Lookalike, Naming, Shortfall, header_key, lookalikes, match_columns, rank_columns, wanted_keys
 from .xlsx import SheetRows
 
@@ -41,6 +41,7 @@ class RawSheet:
     """A sheet's cells as read (objects), columns named by column_name(), index = row number.
 
     `coded` holds each column once factorized (cells.Coded): every parser works on it.
+    A table source's columns are typed as its source holds them (dates, numbers, text).
     """
 
     name: str
@@ -49,11 +50,26 @@ class RawSheet:
     coded: dict[str, Coded] = field(default_factory=dict)
     lookalikes: list[Lookalike] = field(default_factory=list)   # unused columns like ones we read
     unmapped: dict[str, str] = field(default_factory=dict)      # optional columns mapped to absent headers
+    keyed_by: tuple[str, ...] = ()   # a source without row numbers: rows are found by these columns
 
     def col(self, key: str) -> Coded:
         if key not in self.coded:
             self.coded[key] = Coded.of(self.frame[key])
         return self.coded[key]
+
+    def locate(self, row: int) -> tuple[int | None, str | None]:
+        """(row number, key) of a row for Problem: one of the two, as the source allows."""
+        if not self.keyed_by:
+            return int(row), None
+        return None, ", ".join(f"{c} {key_text(self.frame.at[row, column_name(c)])}" for c in self.keyed_by)
+
+
+def key_text(value: object) -> str:
+    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
+        return "blank"
+    if isinstance(value, pd.Timestamp) and value == value.normalize():
+        return value.strftime("%Y-%m-%d")
+    return shown(value)
 
 
 AGENTS = SheetSpec("Agents", ("Agent ID", "Name"), ("Email", "Team", "Active", "Left On", "Annual Volume Goal",
@@ -85,7 +101,8 @@ def open_workbook(path: Path) -> CalamineWorkbook:
 
 
 # (sheet name, header keys the loader reads) -> the sheet's rows; a reader may keep only
-# those columns (load/xlsx.py does for sheets whose grid would outgrow their data)
+# those columns (load/xlsx.py does for sheets whose grid would outgrow their data). A table
+# source (kpi_reports/sources) hands over an object with raw_sheet() instead: named, typed columns.
 RowsOf = Callable[[str, Sequence[str]], "SheetRows | Sequence[Sequence[object]]"]
 
 
@@ -124,6 +141,8 @@ def read_named_sheet(real_name: str, rows_of: RowsOf, spec: SheetSpec, extra: tu
         raise
     except Exception as exc:
         raise WorkbookError(f"Sheet {real_name!r} could not be read ({exc}).") from None
+    if hasattr(rows, "raw_sheet"):     # a table source (kpi_reports/sources): named, typed columns
+        return rows.raw_sheet(real_name, spec, extra, mapped, gaps)
     if isinstance(rows, SheetRows):
         return rows_to_sheet(real_name, rows.rows, spec, extra, rows.numbers, mapped, gaps)
     return rows_to_sheet(real_name, rows, spec, extra, None, mapped, gaps)

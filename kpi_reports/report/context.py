@@ -160,7 +160,7 @@ def summary_context(h: KpiHistory, team: str | None = None) -> dict:
         "average": [f.percent(a) for a in avg], "top": [f.percent(t) for t in top],
         "counted": [int(n) for n in r.ranked], "rows": rows, "top_percent": h.settings.top_percent,
         "movers": _movers(h, [h.agent_ids[k] for k in order]),
-        "problems": [{"sheet": p.sheet, "row": p.row or "", "column": p.column, "problem": p.problem}
+        "problems": [{"sheet": p.sheet, "row": p.locator, "column": p.column, "problem": p.problem}
                      for p in problems[:MAX_PROBLEMS_ON_SUMMARY]],
         "problems_left": max(0, len(problems) - MAX_PROBLEMS_ON_SUMMARY),
         "windows": [{"label": m.label, "text": window_text(m, r)} for m in h.metrics],
