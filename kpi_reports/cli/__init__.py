@@ -36,6 +36,9 @@ class KpiGroup(click.Group):
 def main(ctx: click.Context, debug: bool) -> None:
     """Agent performance KPIs for real-estate teams, from the team workbook.
 
+    SOURCE (metrics, check, scorecards, email) is a workbook (.xlsx, .xlsm), a folder of
+    Parquet files or a postgresql:// URL (its password is never printed).
+
     \b
     Exit status: 0 = done, 1 = done but something needs attention (data problems,
     mail not delivered), 2 = could not run (bad workbook, settings or option), 3 = a bug.

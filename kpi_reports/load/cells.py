@@ -64,6 +64,13 @@ class Coded:
 
     @classmethod
     def of(cls, col: pd.Series) -> Coded:
+        if isinstance(col.dtype, pd.CategoricalDtype):      # its codes are the codes already
+            return cls(col.cat.codes.to_numpy(), np.asarray(col.cat.categories, dtype=object), col.index)
+        if col.dtype != object:
+            # a typed column (a table source's dates, numbers, text; one type, so TRUE cannot
+            # meet 1) is factorized as it is: only its distinct values become Python objects
+            codes, distinct = pd.factorize(col, use_na_sentinel=True)
+            return cls(codes, np.asarray(distinct, dtype=object), col.index)
         values = col.to_numpy(dtype=object)
         kind = infer_dtype(values, skipna=True)
         if kind in ("floating", "datetime"):          # hashed as numbers, not Python objects
