@@ -1,9 +1,9 @@
 """A PostgreSQL database given as a URL: tables or views named as the sheets are.
 
-Read over ADBC's PostgreSQL driver (libpq, binary COPY straight into Arrow columns): on
-1M leads it took 3.4 s where SQLAlchemy + psycopg took 15.5 s and psycopg's fetchall
-7.9 s; DuckDB's postgres extension is downloaded at run time and fails offline
-(benchmarks/bench_sql_readers.py). Tables, views and materialised views of the URL's
+Read over ADBC's PostgreSQL driver (libpq, binary COPY straight into Arrow columns): 1M
+leads into pandas took 3.4-3.6 s, against 7.9 s for psycopg's fetchall and 9.8-15.5 s for
+SQLAlchemy + psycopg (pandas.read_sql); DuckDB's postgres extension is downloaded at run
+time and fails offline (benchmarks/bench_sql_readers.py, on the shared 2-core VM). Tables, views and materialised views of the URL's
 current schema (set it with ?options=-csearch_path%3Dmyschema) are seen.
 
 A password in the URL is never shown: DatabaseUrl prints it masked, and the driver's
