@@ -55,6 +55,14 @@ class PgServer:
         return done
 
     def start(self) -> PgServer:
+        """initdb and start; on any failure the half-made server is stopped and removed."""
+        try:
+            return self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> PgServer:
         pwfile = self.root / "pw"
         pwfile.write_text(PASSWORD + "\n")
         if self.run_as:
