@@ -3,6 +3,7 @@ and peak memory. Prints figures; asserts nothing.
 
     python benchmarks/bench_network.py            # 20,000 agents, 5M leads, 5M activity rows, 500k deals
     python benchmarks/bench_network.py --small    # a tenth of that, for a quick look
+    python benchmarks/bench_network.py --scale 0.25   # any fraction of the full size
 
 Targets (2-core machine): metrics as of one day from the Parquet folder <= 10 s end to
 end (read, type, check, compute), peak memory <= 4 GB.
@@ -89,6 +90,7 @@ def load_average() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--small", action="store_true", help="a tenth of the size, for a quick look")
+    parser.add_argument("--scale", type=float, default=None, help="a fraction of the full size (0.1 = --small)")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()),
                         help="where the generated Parquet folder is kept between runs")
     parser.add_argument("--measure", nargs=2, metavar=("WHAT", "FOLDER"), help=argparse.SUPPRESS)
@@ -96,7 +98,8 @@ def main() -> None:
     if args.measure:
         print(json.dumps(measure(Path(args.measure[1]), args.measure[0])))
         return
-    sizes = {k: v // (10 if args.small else 1) for k, v in FULL.items()}
+    scale = args.scale if args.scale is not None else 0.1 if args.small else 1.0
+    sizes = {k: max(1, round(v * scale)) for k, v in FULL.items()}
     folder = cached_folder(sizes, args.cache)
     rows = json.loads((folder / "done").read_text())
     size = sum(p.stat().st_size for p in folder.glob("*.parquet")) / 2**20

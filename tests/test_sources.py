@@ -9,6 +9,8 @@ from email import policy
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pdfplumber
 import pytest
 from click.testing import CliRunner
@@ -243,7 +245,7 @@ def test_missing_tables_and_columns_are_named_together(tmp_path):
 def test_a_folder_without_parquet_or_with_a_broken_file_is_a_clear_error(tmp_path):
     (tmp_path / "empty").mkdir()
     out = run("check", tmp_path / "empty")
-    assert out.exit_code == 2 and "is a folder without .parquet or .csv files" in flat(out.output)
+    assert out.exit_code == 2 and "holds no .csv files and no .parquet files" in flat(out.output)
     folder = write_parquet_folder(team_tables(), tmp_path / "team")
     (folder / "Leads.parquet").write_bytes(b"PAR1 not really")
     out = run("check", folder)
@@ -282,3 +284,91 @@ def test_tables_and_columns_are_found_by_the_settings_names_as_in_a_workbook(tmp
          "problem": "column 'Signed' not found: 28-day seller sign rate and 28-day offers sign rate undefined"}]
     team = load_team(folder, settings_for(folder))
     assert list(team.leads["lead_id"]) == ["L1"] and str(team.leads.at[0, "matched"].date()) == "2026-09-01"
+
+
+MESSY_IDS = dict(
+    agents=[{"Agent ID": " A01 ", "Name": "Dana Lee"}, {"Agent ID": "Straße", "Name": "Jo Weiss"},
+            {"Agent ID": "A02", "Name": "Tom Kim"}],
+    activity=[{"Date": "2026-10-01", "Agent ID": "a01", "Calls": 3},
+              {"Date": "2026-10-01", "Agent ID": "STRASSE", "Calls": 4},       # casefolds to strasse
+              {"Date": "2026-10-02", "Agent ID": "A99", "Calls": 5},
+              {"Date": "2026-10-03", "Agent ID": None, "Calls": 6}],
+    leads=[{"Lead ID": " L1", "Agent ID": "A01", "Type": "buyer ", "Matched": "2026-09-01"},
+           {"Lead ID": "l1", "Agent ID": "a02", "Type": "Seller", "Matched": "2026-09-02"},
+           {"Lead ID": None, "Agent ID": "A02", "Type": "Offers", "Matched": "2026-09-03"},
+           {"Lead ID": "L2", "Agent ID": "straße", "Type": "Renter", "Matched": "2026-09-04"},
+           {"Lead ID": "L3", "Agent ID": "A01", "Type": None, "Matched": "2026-09-05"}],
+    deals=[{"Deal ID": "D1", "Agent ID": "A01", "Opened": "2026-09-01"},
+           {"Deal ID": " d1", "Agent ID": "A02", "Opened": "2026-09-02"},
+           {"Deal ID": "D2", "Agent ID": "A02", "Opened": "2026-09-03", "Last Updated": "2026-09-05"}],
+    updates=[{"Deal ID": "d2 ", "Updated": "2026-09-10"}, {"Deal ID": "D9", "Updated": "2026-09-11"},
+             {"Deal ID": None, "Updated": "2026-09-12"}, {"Deal ID": "D1", "Updated": "2026-09-13"}])
+
+
+@pytest.mark.parametrize("dictionary_pages", [True, False])
+def test_ids_from_parquet_match_trimmed_and_ignoring_case_as_in_a_workbook(tmp_path, dictionary_pages):
+    """IDs are typed per distinct value and kept as codes (Agent IDs, Type read as Parquet
+    dictionaries when the file has them); the result is the workbook's, row for row."""
+    tables = team_tables(**MESSY_IDS)
+    folder = write_parquet_folder(tables, tmp_path / "team")
+    if not dictionary_pages:
+        for path in folder.glob("*.parquet"):
+            pq.write_table(pq.read_table(path), path, use_dictionary=False)
+    parquet = load_team(folder)
+    book = load_team(write_team_workbook(tables, tmp_path / "team.xlsx"))
+    assert [p.as_json() for p in parquet.problems] == [
+        {"sheet": "Activity", "row": None, "key": "Agent ID 'A99', Date '2026-10-02'", "column": "Agent ID",
+         "problem": "unknown agent 'A99' (not on the Agents sheet)"},
+        {"sheet": "Activity", "row": None, "key": "Agent ID blank, Date '2026-10-03'", "column": "Agent ID",
+         "problem": "missing Agent ID"},
+        {"sheet": "Leads", "row": None, "key": "Lead ID 'L1'", "column": "Lead ID",
+         "problem": "duplicate Lead ID 'L1': a later row replaces it"},
+        {"sheet": "Leads", "row": None, "key": "Lead ID 'L2'", "column": "Type",
+         "problem": "unknown Type 'Renter' (use Buyer, Seller, Offers); the lead counts in no lead metric"},
+        {"sheet": "Leads", "row": None, "key": "Lead ID 'L3'", "column": "Type", "problem": "missing Type"},
+        {"sheet": "Leads", "row": None, "key": "Lead ID blank", "column": "Lead ID", "problem": "missing Lead ID"},
+        {"sheet": "Deals", "row": None, "key": "Deal ID 'D1'", "column": "Deal ID",
+         "problem": "duplicate Deal ID 'D1': a later row replaces it"},
+        {"sheet": "Deal Updates", "row": None, "key": "Deal ID 'D9', Updated '2026-09-11'", "column": "Deal ID",
+         "problem": "unknown deal 'D9' (not on the Deals sheet)"},
+        {"sheet": "Deal Updates", "row": None, "key": "Deal ID blank, Updated '2026-09-12'", "column": "Deal ID",
+         "problem": "missing Deal ID"},
+    ]
+    # the workbook's rows by number; the later duplicate's row is a whole number (was "row 3.0"
+    # when the sheet also had a blank ID)
+    assert [(p.sheet, p.row, p.problem) for p in book.problems if "duplicate" in p.problem] == [
+        ("Leads", 2, "duplicate Lead ID 'L1': row 3 replaces it"),
+        ("Deals", 2, "duplicate Deal ID 'D1': row 3 replaces it")]
+    assert len(book.problems) == len(parquet.problems)
+    assert list(parquet.agents.index) == ["A01", "Straße", "A02"]
+    assert list(parquet.activity["agent_id"]) == ["A01", "Straße"]
+    assert list(parquet.leads["lead_id"].fillna("-")) == ["l1", "-", "L2", "L3"]
+    assert list(parquet.leads["agent_id"]) == ["A02", "A02", "Straße", "A01"]
+    assert list(parquet.deals["deal_id"]) == ["d1", "D2"]
+    assert list(parquet.deal_updates["deal_id"]) == ["D2", "D2", "d1"]
+    for name in ("agents", "activity", "leads", "deals", "deal_updates"):
+        mine, theirs = (getattr(t, name).drop(columns="row", errors="ignore") for t in (parquet, book))
+        pd.testing.assert_frame_equal(mine, theirs, check_dtype=False, check_categorical=False)
+        for column in ("agent_id", "deal_id"):
+            if isinstance(mine.get(column, pd.Series()).dtype, pd.CategoricalDtype):
+                assert list(mine[column].cat.categories) == list(theirs[column].cat.categories)
+
+
+def test_a_dictionary_value_no_row_holds_is_no_deal(tmp_path):
+    """Parquet keeps a dictionary's unused values (a pandas categorical's spare categories):
+    a Deal ID found only there is not on the Deals sheet, and an update of it is reported."""
+    tables = team_tables(deals=[{"Deal ID": "D1", "Agent ID": "A01", "Opened": "2026-09-01"}],
+                         updates=[{"Deal ID": "D1", "Updated": "2026-09-02"},
+                                  {"Deal ID": "D7", "Updated": "2026-09-03"}])
+    folder = write_parquet_folder(tables, tmp_path / "team")
+    deals = pq.read_table(folder / "Deals.parquet")
+    spare = pa.DictionaryArray.from_arrays(pa.array([0], pa.int32()), pa.array(["D1", "D7"]))
+    pq.write_table(deals.set_column(0, "Deal ID", spare), folder / "Deals.parquet")
+    assert list(pq.read_table(folder / "Deals.parquet").column("Deal ID").chunk(0).dictionary) == [
+        pa.scalar("D1"), pa.scalar("D7")]
+    team = load_team(folder)
+    assert [p.as_json() for p in team.problems] == [
+        {"sheet": "Deal Updates", "row": None, "key": "Deal ID 'D7', Updated '2026-09-03'", "column": "Deal ID",
+         "problem": "unknown deal 'D7' (not on the Deals sheet)"}]
+    assert list(team.deals["deal_id"]) == ["D1"]
+    assert list(team.deal_updates["deal_id"]) == ["D1"]

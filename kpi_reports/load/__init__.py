@@ -6,6 +6,7 @@ one, to describe them.
 
     sheets.py    finding sheets, headers and required columns
     cells.py     typing cells (dates, numbers, IDs)
+    ids.py       ID and Type columns as codes: trimmed, casefolded, looked up per distinct value
     problems.py  reporting bad cells with sheet, row and column
     tables.py    one loader per sheet, with SPEC.md's rules for bad data
 """

@@ -65,7 +65,7 @@ class Coded:
     @classmethod
     def of(cls, col: pd.Series) -> Coded:
         if isinstance(col.dtype, pd.CategoricalDtype):      # its codes are the codes already
-            return cls(col.cat.codes.to_numpy(), np.asarray(col.cat.categories, dtype=object), col.index)
+            return cls.of_categorical(col)
         if col.dtype != object:
             # a typed column (a table source's dates, numbers, text; one type, so TRUE cannot
             # meet 1) is factorized as it is: only its distinct values become Python objects
@@ -90,6 +90,17 @@ class Coded:
             codes, distinct = pd.factorize(values, use_na_sentinel=True)
         return cls(codes, np.array(list(distinct), dtype=object), col.index)
 
+    @classmethod
+    def of_categorical(cls, col: pd.Series) -> Coded:
+        """Its codes as they are; a category no row holds is no cell, so it is dropped."""
+        codes = col.cat.codes.to_numpy().astype(np.intp)
+        used = np.bincount(codes + 1, minlength=len(col.cat.categories) + 1)[1:] > 0
+        distinct = np.asarray(col.cat.categories, dtype=object)
+        if not used.all():
+            codes = np.where(codes >= 0, (np.cumsum(used) - 1)[codes], -1)
+            distinct = distinct[used]
+        return cls(codes, distinct, col.index)
+
     def take(self, keep: np.ndarray) -> Coded:
         return Coded(self.codes[keep], self.distinct, self.index[keep])
 
@@ -111,6 +122,7 @@ def per_distinct_value(parse):
 
     wrapper.__doc__ = parse.__doc__
     wrapper.__name__ = parse.__name__
+    wrapper.parse = parse           # on the distinct values, for a caller that keeps the codes (ids.py)
     return wrapper
 
 

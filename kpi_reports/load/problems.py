@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 from ..model import Problem
-from .cells import DAY_UNIT, MONTH_FIRST, clean_text, read_days, shown
+from .cells import DAY_UNIT, MONTH_FIRST, read_days, shown
+from .ids import CodedText, categorical
 from .sheets import RawSheet, column_name
 
 class ProblemLog:
@@ -34,22 +36,24 @@ class ProblemLog:
         self.problems.append(Problem(sheet_name, None, column, text))
 
 
-def required_text(sheet: RawSheet, log: ProblemLog, column: str,
-                   agent_ids: pd.Series | None = None) -> pd.Series:
-    values = clean_text(sheet.col(column_name(column)))
-    log.add(sheet, values.isna(), column, f"missing {column}", agent_ids)
-    return values
+def required_ids(sheet: RawSheet, log: ProblemLog, column: str,
+                 agent_ids: pd.Series | None = None) -> CodedText:
+    ids = CodedText.of_keys(sheet, column_name(column))
+    log.add(sheet, ids.blank, column, f"missing {column}", agent_ids)
+    return ids
 
 
 def checked_agent_ids(sheet: RawSheet, log: ProblemLog, canonical: dict[str, str]) -> pd.Series:
-    """Map a sheet's Agent IDs to the Agents sheet's spelling; report unknown/missing."""
-    typed = clean_text(sheet.col("agent_id"))
-    ids = typed.str.casefold().map(canonical)
-    log.add(sheet, typed.isna(), "Agent ID", "missing Agent ID")
-    unknown = typed.notna() & ids.isna()
-    if unknown.any():
-        log.add(sheet, unknown, "Agent ID", unknown_agent_reasons(typed[unknown], canonical))
-    return ids
+    """A sheet's Agent IDs as a categorical over the Agents sheet's spellings (canonical:
+    casefolded ID -> spelling); unknown and missing ones are reported and NA."""
+    typed = CodedText.of(sheet.col("agent_id"))
+    at = typed.positions_in(pd.Index(list(canonical), dtype=object))
+    log.add(sheet, typed.blank, "Agent ID", "missing Agent ID")
+    unknown = (~typed.blank & (at < 0)).to_numpy()
+    if unknown.any():       # their text, for the few rows that need a reason
+        texts = pd.Series(typed.text.array.take(typed.codes[unknown]), index=typed.index[unknown])
+        log.add(sheet, pd.Series(unknown, index=typed.index), "Agent ID", unknown_agent_reasons(texts, canonical))
+    return categorical(at, pd.Index(list(canonical.values()), dtype=object), typed.index)
 
 
 def id_shape(text: str) -> str:
@@ -76,23 +80,26 @@ def unknown_agent_reasons(typed: pd.Series, canonical: dict[str, str]) -> pd.Ser
     return typed.map(reasons)
 
 
-def keep_last(sheet: RawSheet, log: ProblemLog, keys: pd.Series, column: str,
-            agent_ids: pd.Series) -> pd.Series:
-    """Mask of rows to keep: the last row of each ID wins, earlier ones are reported.
+def keep_last(sheet: RawSheet, log: ProblemLog, ids: CodedText, column: str,
+              agent_ids: pd.Series) -> pd.Series:
+    """Mask of rows to keep: the last row of each ID (ignoring case) wins, earlier ones are reported.
 
     A row without an ID is kept (and reported as missing elsewhere): it still counts
     where it can; it just cannot be told apart from a duplicate.
     """
-    folded = keys.str.casefold()
-    earlier = folded.notna() & folded.duplicated(keep="last")
-    if earlier.any():
-        last_row = pd.Series(folded.index, index=folded.index).groupby(folded).transform("max")
+    keys = pd.Series(ids.keys, index=ids.index)
+    repeated = np.bincount(ids.keys + 1)[ids.keys + 1] > 1     # counting codes: no second hash of the IDs
+    repeated &= ids.keys >= 0
+    earlier = pd.Series(False, index=ids.index)
+    if repeated.any():
+        earlier[repeated] = keys[repeated].duplicated(keep="last")
+        last_row = pd.Series(keys.index, index=keys.index)[repeated].groupby(keys[repeated]).transform("max")
         for row in earlier[earlier].index:
             agent = agent_ids.at[row]
             number, key = sheet.locate(row)
             later = "a later row" if number is None else f"row {last_row.at[row]}"
             log.problems.append(Problem(sheet.name, number, column,
-                                        f"duplicate {column} {shown(keys.at[row])}: {later} replaces it",
+                                        f"duplicate {column} {shown(ids.per_row.at[row])}: {later} replaces it",
                                         None if pd.isna(agent) else agent, key=key))
     return ~earlier
 

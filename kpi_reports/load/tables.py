@@ -6,7 +6,8 @@ import pandas as pd
 
 from ..settings import LEAD_TYPES, Settings
 from .cells import DAY_UNIT, FALSE_WORDS, MONTH_FIRST, TRUE_WORDS, clean_text, parse_numbers, read_days, shown
-from .problems import ProblemLog, checked_agent_ids, checked_dates, keep_last, required_text
+from .ids import CodedText, categorical, folded
+from .problems import ProblemLog, checked_agent_ids, checked_dates, keep_last, required_ids
 from .sheets import RawSheet, column_name
 
 ACTIVE_WORDS = "TRUE, Yes, Y, 1, Active or blank (counts) and FALSE, No, N, 0, Inactive (never counts)"
@@ -15,8 +16,9 @@ ACTIVE_WORDS = "TRUE, Yes, Y, 1, Active or blank (counts) and FALSE, No, N, 0, I
 def load_agents(sheet: RawSheet, log: ProblemLog, order: str = MONTH_FIRST) -> pd.DataFrame:
     """Left On: an unreadable day leaves the agent out (as SPEC's oracle does) until fixed."""
     frame = sheet.frame
-    ids = required_text(sheet, log, "Agent ID")
-    keep = keep_last(sheet, log, ids, "Agent ID", ids) & ids.notna()
+    coded_ids = required_ids(sheet, log, "Agent ID")
+    ids = coded_ids.per_row
+    keep = keep_last(sheet, log, coded_ids, "Agent ID", ids) & ids.notna()
     names = clean_text(sheet.col("name"))
     log.add(sheet, keep & names.isna(), "Name", "missing Name (the Agent ID is shown instead)", ids)
     active_text = clean_text(sheet.col("active")).fillna("").str.casefold()
@@ -52,7 +54,7 @@ def load_activity(sheet: RawSheet, log: ProblemLog, canonical: dict[str, str],
     """A missing count column is NaN throughout (unknown: never 0); a blank cell counts 0."""
     ids = checked_agent_ids(sheet, log, canonical)
     days, unusable = checked_dates(sheet, log, "Date", ids, required=True, order=order)
-    activity = pd.DataFrame({"date": days, "agent_id": ids, "row": sheet.frame.index})
+    activity = pd.DataFrame({"date": days, "agent_id": ids, "row": sheet.frame.index}, copy=False)
     for column in counts:
         key = column_name(column)
         if key not in sheet.present:
@@ -63,7 +65,7 @@ def load_activity(sheet: RawSheet, log: ProblemLog, canonical: dict[str, str],
         log.add(sheet, unreadable, column, lambda v: f"not a number: {shown(v)} (counted as blank)", ids)
         log.add(sheet, negative, column, lambda v: f"negative count {shown(v)} (counted as blank)", ids)
         activity[key] = numbers.where(~negative).fillna(0.0)
-    return activity[ids.notna() & ~unusable].reset_index(drop=True)
+    return kept(activity, ids.notna() & ~unusable)
 
 
 def missing_columns(sheets: dict[str, RawSheet | None]) -> dict[str, tuple[str, ...]]:
@@ -90,16 +92,17 @@ def load_leads(sheet: RawSheet, log: ProblemLog, canonical: dict[str, str],
                 events: tuple[str, ...], order: str = MONTH_FIRST) -> pd.DataFrame:
     frame = sheet.frame
     ids = checked_agent_ids(sheet, log, canonical)
-    lead_ids = required_text(sheet, log, "Lead ID", ids)
+    lead_ids = required_ids(sheet, log, "Lead ID", ids)
     keep = keep_last(sheet, log, lead_ids, "Lead ID", ids) & ids.notna()
-    typed = clean_text(sheet.col("type"))
-    types = typed.str.casefold().map({t.casefold(): t for t in LEAD_TYPES})
-    log.add(sheet, typed.isna(), "Type", "missing Type", ids)
-    log.add(sheet, typed.notna() & types.isna(), "Type",
+    typed = CodedText.of(sheet.col("type"))
+    at = typed.positions_in(pd.Index([t.casefold() for t in LEAD_TYPES]))
+    types = categorical(at, pd.Index(LEAD_TYPES), frame.index)
+    log.add(sheet, typed.blank, "Type", "missing Type", ids)
+    log.add(sheet, ~typed.blank & types.isna(), "Type",
             lambda v: f"unknown Type {shown(v)} (use {', '.join(LEAD_TYPES)}); the lead counts in no lead metric", ids)
     matched, _ = checked_dates(sheet, log, "Matched", ids, required=True, order=order)
-    leads = pd.DataFrame({"lead_id": lead_ids, "agent_id": ids, "type": types, "matched": matched,
-                          "row": frame.index})
+    leads = pd.DataFrame({"lead_id": lead_ids.per_row, "agent_id": ids, "type": types, "matched": matched,
+                          "row": frame.index}, copy=False)
     for event in events:
         key = column_name(event)
         if key not in sheet.present:     # no lead counts for a metric on it (see missing_columns)
@@ -109,15 +112,16 @@ def load_leads(sheet: RawSheet, log: ProblemLog, canonical: dict[str, str],
         before = days < matched
         log.add(sheet, before, event, "before Matched", ids)
         leads[key], leads[f"{key}_bad"] = days, unreadable | before
-    return leads[keep].reset_index(drop=True)
+    return kept(leads, keep)
 
 
 def load_deals(sheet: RawSheet, log: ProblemLog, canonical: dict[str, str],
-               order: str = MONTH_FIRST) -> tuple[pd.DataFrame, set[str]]:
+               order: str = MONTH_FIRST) -> tuple[pd.DataFrame, pd.Index]:
     """The usable deals, and every Deal ID on the sheet (casefolded), excluded rows too."""
     ids = checked_agent_ids(sheet, log, canonical)
-    deal_ids = required_text(sheet, log, "Deal ID", ids)
-    keep = keep_last(sheet, log, deal_ids, "Deal ID", ids) & ids.notna()
+    coded_deal_ids = required_ids(sheet, log, "Deal ID", ids)
+    keep = keep_last(sheet, log, coded_deal_ids, "Deal ID", ids) & ids.notna()
+    deal_ids = coded_deal_ids.per_row
     opened, bad_opened = checked_dates(sheet, log, "Opened", ids, required=True, order=order)
     closed, bad_closed = checked_dates(sheet, log, "Closed", ids, order=order)
     before = closed < opened
@@ -127,34 +131,47 @@ def load_deals(sheet: RawSheet, log: ProblemLog, canonical: dict[str, str],
         "deal_id": deal_ids, "agent_id": ids, "opened": opened, "closed": closed,
         "last_updated": updated,
         "usable": ~(bad_opened | bad_closed | before | bad_updated), "row": sheet.frame.index,
-    })
+    }, copy=False)
     # a deal without an ID still counts: a placeholder no typed ID can equal stands in for it
-    deals["deal_id"] = deal_ids.fillna("\x00row " + deals["row"].astype(str))
-    return deals[keep].reset_index(drop=True), set(deal_ids.dropna().str.casefold())
+    if coded_deal_ids.blank.any():
+        blank = coded_deal_ids.blank
+        deals.loc[blank, "deal_id"] = "\x00row " + deals.loc[blank, "row"].astype(str)
+    return kept(deals, keep), pd.Index(coded_deal_ids.folded.dropna()).unique()
+
+
+def kept(frame: pd.DataFrame, keep: pd.Series) -> pd.DataFrame:
+    """The rows to keep, numbered from 0; no copy of millions of rows when all are kept."""
+    return (frame if keep.all() else frame[keep]).reset_index(drop=True)
 
 
 def load_updates(sheet: RawSheet | None, log: ProblemLog, deals: pd.DataFrame,
-                  listed: set[str], order: str = MONTH_FIRST) -> pd.DataFrame:
+                  listed: pd.Index, order: str = MONTH_FIRST) -> pd.DataFrame:
     """Every known update day: each deal's Last Updated plus the Deal Updates rows.
 
     An update of a deal whose own row was excluded (and reported) is left out silently;
     only a Deal ID that is nowhere on the Deals sheet is "unknown".
     """
-    from_deals = deals.loc[deals["last_updated"].notna(), ["deal_id", "last_updated"]]
-    from_deals = from_deals.rename(columns={"last_updated": "updated"})
+    dated = np.flatnonzero(deals["last_updated"].notna().to_numpy())      # positions in deals
+    from_deals = (dated, deals["last_updated"].to_numpy()[dated])
     if sheet is None:
-        return from_deals.reset_index(drop=True)
-    owner = pd.Series(deals["agent_id"].values, index=deals["deal_id"].str.casefold())
-    spelled = pd.Series(deals["deal_id"].values, index=deals["deal_id"].str.casefold())
-    typed = clean_text(sheet.col("deal_id"))
-    key = typed.str.casefold()
-    agents = key.map(owner)
-    log.add(sheet, typed.isna(), "Deal ID", "missing Deal ID")
-    log.add(sheet, typed.notna() & ~key.isin(listed), "Deal ID",
+        return update_days(deals, [from_deals])
+    typed = CodedText.of(sheet.col("deal_id"))
+    at = typed.positions_in(pd.Index(folded(deals["deal_id"])))             # the deal's position in deals
+    agents = pd.Series(deals["agent_id"].array.take(at, allow_fill=True), index=typed.index)
+    log.add(sheet, typed.blank, "Deal ID", "missing Deal ID")
+    unlisted = listed.get_indexer(typed.folded) < 0                           # per distinct Deal ID
+    log.add(sheet, typed.per_row_of(unlisted), "Deal ID",
             lambda v: f"unknown deal {shown(v)} (not on the Deals sheet)")
     days, unusable = checked_dates(sheet, log, "Updated", agents, required=True, order=order)
-    rows = pd.DataFrame({"deal_id": key.map(spelled), "updated": days})[agents.notna() & ~unusable]
-    return pd.concat([from_deals, rows], ignore_index=True)
+    usable = (agents.notna() & ~unusable).to_numpy()
+    return update_days(deals, [from_deals, (at[usable], days.to_numpy()[usable])])
+
+
+def update_days(deals: pd.DataFrame, parts: list[tuple[np.ndarray, np.ndarray]]) -> pd.DataFrame:
+    """deal_updates from (positions in deals, days) parts: deal_id a categorical over deals.deal_id."""
+    at = np.concatenate([p[0] for p in parts])
+    deal_ids = pd.Categorical.from_codes(at, dtype=pd.CategoricalDtype(deals["deal_id"]))
+    return pd.DataFrame({"deal_id": deal_ids, "updated": np.concatenate([p[1] for p in parts])})
 
 
 def categorise(agents, activity, leads, deals, updates) -> None:

@@ -56,9 +56,9 @@ def load_team(source: str | Path | DatabaseUrl, settings: Settings | None = None
             return _load_tables(ParquetFolder(source), settings, str(source))
         if not is_csv_folder(source):
             raise WorkbookError(
-                f"{source} is a folder without .parquet or .csv files. Give a workbook (.xlsx, .xlsm, .ods), "
-                "or a folder holding Agents, Activity, Leads, Deals and (optional) Deal Updates as .parquet "
-                "files (or folders of part files) or as .csv files.")
+                f"{source} is a folder that holds no .csv files and no .parquet files. Give a workbook "
+                "(.xlsx, .xlsm, .ods), or a folder holding Agents, Activity, Leads, Deals and (optional) "
+                "Deal Updates as .parquet files (or folders of part files) or as .csv files.")
     return load_workbook(source, settings)
 
 

@@ -12,6 +12,7 @@ messages are scrubbed of it. PGPASSWORD or ~/.pgpass keep it out of the URL alto
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
@@ -134,6 +135,7 @@ class PostgresDatabase:
             self._columns[name] = self._query(f"SELECT * FROM {quoted(name)} LIMIT 0").schema.names
         return self._columns[name]
 
-    def read(self, name: str, columns: list[str]) -> pa.Table:
+    def read(self, name: str, columns: list[str], coded: Collection[str] = ()) -> pa.Table:
+        """The columns, as the driver hands them over (`coded` is a hint Parquet can use)."""
         selected = ", ".join(map(quoted, columns)) or "NULL AS nothing"
         return self._query(f"SELECT {selected} FROM {quoted(name)}")

@@ -7,7 +7,7 @@ loader's raw sheet in whole-column steps. Rows are identified by their ID column
 """
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -26,6 +26,9 @@ SPECS = (AGENTS, ACTIVITY, LEADS, DEALS, DEAL_UPDATES)
 OPTIONAL_TABLES = {DEAL_UPDATES.name}
 KEYS = {AGENTS.name: ("Agent ID",), ACTIVITY.name: ("Agent ID", "Date"), LEADS.name: ("Lead ID",),
         DEALS.name: ("Deal ID",), DEAL_UPDATES.name: ("Deal ID", "Updated")}
+# the text column of each table with about as many distinct values as rows: read as plain
+# text; the other text columns (Agent IDs, Type) are asked for as dictionaries
+MANY_VALUES = {AGENTS.name: "Agent ID", LEADS.name: "Lead ID", DEALS.name: "Deal ID", DEAL_UPDATES.name: "Deal ID"}
 
 
 class TableReader(Protocol):
@@ -34,7 +37,7 @@ class TableReader(Protocol):
 
     def names(self) -> list[str]: ...
     def columns(self, name: str) -> list[str]: ...
-    def read(self, name: str, columns: list[str]) -> pa.Table: ...
+    def read(self, name: str, columns: list[str], coded: Collection[str] = ()) -> pa.Table: ...
 
 
 def matched_columns(headers: list[str], spec: SheetSpec, extra: tuple[str, ...] = (),
@@ -68,8 +71,9 @@ class SourceTable:
             gaps.gaps.extend(column_gaps(real_name, headers, [], spec, extra, missing, unmapped,
                                          {headers.index(h) for h in present.values()}))
             return None
+        coded = [h for c, h in present.items() if c != MANY_VALUES.get(spec.name)]
         try:
-            table = self.reader.read(self.name, list(dict.fromkeys(present.values())))
+            table = self.reader.read(self.name, list(dict.fromkeys(present.values())), coded)
         except WorkbookError:
             raise
         except Exception as exc:
@@ -78,8 +82,9 @@ class SourceTable:
         frame = arrow_to_pandas(table)
         index = pd.RangeIndex(1, len(frame) + 1, name="row")      # positions: rows are found by key
         wanted = [column_name(c) for c in dict.fromkeys((*spec.required, *spec.optional, *extra))]
-        data = pd.DataFrame({column_name(c): frame[h].set_axis(index) for c, h in present.items()}, index=index)
-        data = data.reindex(columns=wanted)
+        columns = {column_name(c): frame[h].set_axis(index) for c, h in present.items()}
+        absent = pd.Series(np.nan, index=index, dtype=object)         # never read: not in `present`
+        data = pd.DataFrame({c: columns.get(c, absent) for c in wanted}, index=index, copy=False)
         blank = blank_rows(data)
         return RawSheet(real_name, data[~blank] if blank.any() else data, {column_name(c) for c in present},
                         unmapped=unmapped, keyed_by=KEYS[spec.name])
@@ -91,6 +96,9 @@ def arrow_to_pandas(table: pa.Table) -> pd.DataFrame:
     for name, column in zip(table.column_names, table.columns):
         kind = column.type
         if pa.types.is_dictionary(kind):
+            if pa.types.is_string(kind.value_type) or pa.types.is_large_string(kind.value_type):
+                columns[name] = column      # a categorical: cells.Coded.of takes its codes as they are
+                continue
             column, kind = column.cast(kind.value_type), kind.value_type
         if pa.types.is_decimal(kind):
             column = column.cast(pa.float64())
@@ -99,7 +107,7 @@ def arrow_to_pandas(table: pa.Table) -> pd.DataFrame:
                   or pa.types.is_null(kind)):
             column = pc.cast(column, pa.string()) if _castable_to_text(kind) else column
         columns[name] = column
-    return pa.table(columns).to_pandas(date_as_object=False)
+    return pa.table(columns).to_pandas(date_as_object=False, split_blocks=True)   # a block per column: no copy
 
 
 def _castable_to_text(kind: pa.DataType) -> bool:
@@ -112,13 +120,14 @@ def blank_rows(data: pd.DataFrame) -> pd.Series:
     maybe = np.ones(len(data), dtype=bool)
     text_columns = []
     for name, column in data.items():
-        if column.dtype == object or pd.api.types.is_string_dtype(column.dtype):
+        if column.dtype == object or pd.api.types.is_string_dtype(column.dtype) or \
+                isinstance(column.dtype, pd.CategoricalDtype):
             text_columns.append(name)
         else:
             maybe &= column.isna().to_numpy()
     for name in text_columns:
         if maybe.any():
-            maybe[maybe] = is_blank(data[name][maybe]).to_numpy()
+            maybe[maybe] = is_blank(data[name][maybe].astype(object)).to_numpy()
     return pd.Series(maybe, index=data.index)
 
 
