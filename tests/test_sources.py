@@ -160,6 +160,7 @@ def test_check_on_a_postgres_table_names_the_table_column_and_key(postgres, tmp_
                {"Lead ID": "L2", "Agent ID": "A02", "Type": "Seller", "Matched": "soon"}],
         deals=[{"Deal ID": "D1", "Agent ID": "A01", "Opened": "2026-09-01"}],
         updates=[{"Deal ID": "D1", "Updated": "2026-09-03"}])
+    tables["Agents"]["Leader"] = ["Yes", "No"]         # North has its leader: check has nothing else to say
     # names as a database would have them: lower case, underscores; Agents is a view
     write_postgres_tables({"agents_base": tables["Agents"], "activity": tables["Activity"],
                            "leads": tables["Leads"], "DEALS": tables["Deals"],
@@ -266,6 +267,7 @@ def test_tables_and_columns_are_found_by_the_settings_names_as_in_a_workbook(tmp
                                  "Met": "2026-09-03"}],
                          deals=[{"Deal ID": "D1", "Agent ID": "A01", "Opened": "2026-09-01"}])
     leads = tables.pop("Leads").rename(columns={"Lead ID": "Lead Number", "Matched": "Created"})
+    tables["Agents"]["Leader"] = ["Yes", "No"]         # North has its leader: check has nothing else to say
     folder = write_parquet_folder({**tables, "crm_leads": leads}, tmp_path / "team")
     out = run("check", folder)
     assert out.exit_code == 2
