@@ -7,12 +7,14 @@ import os
 import pickle
 import shutil
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from aiosmtpd.controller import Controller
 from click.testing import CliRunner
 from filelock import FileLock
 
@@ -62,6 +64,23 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextmanager
+def smtp_server(handler, monkeypatch: pytest.MonkeyPatch | None = None, **env: str) -> Iterator[Controller]:
+    """A real aiosmtpd server on 127.0.0.1 for the duration; with `monkeypatch`, KPI_SMTP_HOST,
+    KPI_SMTP_PORT and KPI_SMTP_SECURITY=none point the CLI at it (plus any `env` given)."""
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        if monkeypatch is not None:
+            settings = {"KPI_SMTP_HOST": "127.0.0.1", "KPI_SMTP_PORT": str(controller.port),
+                        "KPI_SMTP_SECURITY": "none", **env}
+            for name, value in settings.items():
+                monkeypatch.setenv(name, value)
+        yield controller
+    finally:
+        controller.stop()
 
 
 # ------------------------------------------------------------------ built once per test run

@@ -8,12 +8,11 @@ from collections import Counter
 from email import policy
 
 import pytest
-from aiosmtpd.controller import Controller
 from click.testing import CliRunner
 
 from kpi_reports import load_workbook
 from kpi_reports.cli import main
-from conftest import free_port
+from conftest import free_port, smtp_server
 
 
 class Inbox:
@@ -46,13 +45,8 @@ def pdf_out(rendered_month, tmp_path):
 @pytest.fixture
 def smtp(monkeypatch):
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    monkeypatch.setenv("KPI_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("KPI_SMTP_PORT", str(controller.port))
-    monkeypatch.setenv("KPI_SMTP_SECURITY", "none")
-    yield inbox
-    controller.stop()
+    with smtp_server(inbox, monkeypatch):
+        yield inbox
 
 
 def run(*args):
@@ -122,16 +116,9 @@ class Busy:
 def test_a_resend_the_server_keeps_refusing_says_how_to_finish(workbook, tmp_path, monkeypatch, pdf_out):
     settings = tmp_path / "fast.toml"
     settings.write_text('[mail]\nfrom = "Office <office@team.example>"\n[smtp]\nretries = 1\nretry_delay_seconds = 0\n')
-    controller = Controller(Busy(), hostname="127.0.0.1", port=free_port())
-    controller.start()
-    monkeypatch.setenv("KPI_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("KPI_SMTP_PORT", str(controller.port))
-    monkeypatch.setenv("KPI_SMTP_SECURITY", "none")
-    try:
+    with smtp_server(Busy(), monkeypatch):
         out = run("email", workbook, "--month", "2026-10", "--out", pdf_out, "--outbox", tmp_path / "ob",
                   "--send", "--resend", "A04", "--settings", settings, "--verbose")
-    finally:
-        controller.stop()
     assert out.exit_code == 1
     assert "run again with --resend A04 to finish" in out.stdout
 

@@ -18,12 +18,11 @@ from email import policy
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from click.testing import CliRunner
 
 from kpi_reports.cli import main
 from kpi_reports.team_workbook import write_team_workbook
-from conftest import days_before, free_port, team_tables
+from conftest import days_before, smtp_server, team_tables
 
 
 class HoldingInbox:
@@ -67,13 +66,8 @@ def team(tmp_path_factory):
 @pytest.fixture
 def inbox(monkeypatch):
     box = HoldingInbox()
-    controller = Controller(box, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    for name, value in (("KPI_SMTP_HOST", "127.0.0.1"), ("KPI_SMTP_PORT", str(controller.port)),
-                        ("KPI_SMTP_SECURITY", "none"), ("COLUMNS", "250")):
-        monkeypatch.setenv(name, value)
-    yield box
-    controller.stop()
+    with smtp_server(box, monkeypatch, COLUMNS="250"):
+        yield box
 
 
 def email_args(team, outbox: Path) -> list[str]:

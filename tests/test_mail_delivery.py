@@ -29,7 +29,7 @@ from kpi_reports.errors import UserError
 from kpi_reports.mail import MailConfig, ScorecardMail, SmtpConfig, deliver
 from kpi_reports.mail.addresses import parse_address
 from kpi_reports.mail.ledger import Ledger
-from conftest import free_port
+from conftest import free_port, smtp_server
 
 MONTH = dt.date(2026, 10, 1)
 AGENTS = [  # agent_id, name, Email cell as typed on the Agents sheet
@@ -103,10 +103,8 @@ class Mailbox:
 @pytest.fixture
 def server():
     box = Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield box, controller.port
-    controller.stop()
+    with smtp_server(box) as controller:
+        yield box, controller.port
 
 
 # --- the mails ---------------------------------------------------------------------------

@@ -9,13 +9,12 @@ import email
 from email import policy
 
 import pytest
-from aiosmtpd.controller import Controller
 from click.testing import CliRunner
 
 from kpi_reports import load_workbook
 from kpi_reports.cli import main
 from kpi_reports.mail import leader_problems, leaders_from_agents
-from conftest import free_port, team_tables
+from conftest import smtp_server, team_tables
 from test_cli_email import Inbox
 from test_result_views import ACTIVITY
 
@@ -32,13 +31,8 @@ AGENTS = [   # Old Hand led South and left; Miguel leads North with a typo in hi
 @pytest.fixture
 def smtp(monkeypatch):
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    for var, value in (("KPI_SMTP_HOST", "127.0.0.1"), ("KPI_SMTP_PORT", str(controller.port)),
-                       ("KPI_SMTP_SECURITY", "none"), ("KPI_MAIL_FROM", "Office <office@team.example>")):
-        monkeypatch.setenv(var, value)
-    yield inbox
-    controller.stop()
+    with smtp_server(inbox, monkeypatch, KPI_MAIL_FROM="Office <office@team.example>"):
+        yield inbox
 
 
 @pytest.fixture
